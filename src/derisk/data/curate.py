@@ -606,6 +606,7 @@ class Curator:
             "elements": self.elements_table,
             "countries": lambda: self.project_table("countries"),
             "bloc_members": lambda: self.project_table("bloc_members"),
+            "bloc_sourcing": lambda: self.project_table("bloc_sourcing"),
         }
         out: dict[str, list[Row]] = {}
         for table in TABLES:

@@ -167,6 +167,24 @@ TABLES: tuple[TableSpec, ...] = (
         year_columns=(),
     ),
     TableSpec(
+        "bloc_sourcing",
+        "Bloc-specific evidence of sourcing from China (import shares, import reliance).",
+        (
+            _c("bloc", required=True),
+            _c("stage", required=True, choices=STAGES),
+            _c("group", required=True, ref="group"),
+            _c(
+                "measure",
+                required=True,
+                choices=("share_of_supply", "share_of_imports", "import_reliance"),
+            ),
+            _year("period_start"),
+            _year(),
+        ),
+        key=("bloc", "stage", "group", "measure", "year"),
+        year_columns=("period_start", "year"),
+    ),
+    TableSpec(
         "mine_production",
         "Rare-earth mine production by country and year, tonnes REO.",
         (_c("country", required=True, ref="countries"), _year()),

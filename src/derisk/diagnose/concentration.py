@@ -1,0 +1,197 @@
+"""Market concentration by stage, element group and year.
+
+Mining of all rare earths is computed from the USGS country tonnages
+(mine_production); every other stage and group from the published country shares
+in stage_shares. Where the named producers do not cover the whole market, the
+remainder is handled by an explicit, reported convention rather than guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from derisk.data.schema import GROUPS, STAGES
+from derisk.diagnose.metrics import RESIDUAL_CONVENTIONS, hhi, n_effective, top_n_share
+from derisk.errors import InputError
+
+FIELDS = [
+    "stage",
+    "group",
+    "year",
+    "hhi",
+    "top1_country",
+    "top1_share",
+    "top3_share",
+    "china_share",
+    "n_effective",
+    "residual_convention",
+    "sources",
+]
+#: Country rows may exceed a rounded world total by this much before a year is rejected.
+ROUNDING_TOLERANCE = 0.05
+#: Named producers must cover at least this share of the world total.
+MIN_COVERAGE = 0.5
+CHINA = "CHN"
+
+
+@dataclass
+class Market:
+    """Named producers' shares (per cent) for one stage x group x year, and their sources."""
+
+    stage: str
+    group: str
+    year: int
+    shares: dict[str, float]
+    sources: set[str]
+    top3_evidence: list[float] = field(default_factory=list)
+
+
+def _valid_choice(name: str, value: str | None, allowed: tuple[str, ...]) -> None:
+    if value is not None and value not in allowed:
+        raise InputError(
+            f"unknown {name}", column=f"--{name}", expected=" | ".join(allowed), found=value
+        )
+
+
+def concentration(
+    store: object,
+    stage: str | None = None,
+    group: str | None = None,
+    year: int | None = None,
+    residual: str = "atomistic",
+    include_user: bool = True,
+) -> pd.DataFrame:
+    """One record per stage x group x year the data supports, with FIELDS as columns.
+
+    ``df.attrs['notes']`` lists years left out and why (inconsistent or thin data).
+    """
+    _valid_choice("stage", stage, STAGES)
+    _valid_choice("residual", residual, RESIDUAL_CONVENTIONS)
+    symbols = set(store.table("elements")["symbol"])  # type: ignore[attr-defined]
+    if group is not None and group not in GROUPS and group not in symbols:
+        raise InputError(
+            "unknown group",
+            column="--group",
+            expected=f"{', '.join(GROUPS)} or an element symbol",
+            found=group,
+        )
+    notes: list[str] = []
+    markets = mining_markets(store, include_user, notes) + share_markets(store, include_user)
+    records = [
+        _record(m, residual)
+        for m in markets
+        if (stage is None or m.stage == stage)
+        and (group is None or m.group == group)
+        and (year is None or m.year == year)
+    ]
+    frame = pd.DataFrame.from_records(records, columns=FIELDS)
+    frame = frame.sort_values(["stage", "group", "year"], key=_stage_order).reset_index(drop=True)
+    frame.attrs["notes"] = [n for n in notes if year is None or f" {year}:" in n]
+    return frame
+
+
+def _stage_order(col: pd.Series) -> pd.Series:
+    if col.name == "stage":
+        return col.map({s: i for i, s in enumerate(STAGES)})
+    return col
+
+
+def _record(market: Market, residual: str) -> dict:
+    shares = market.shares
+    value = hhi(shares.values(), residual)  # type: ignore[arg-type]
+    top1 = max(shares, key=shares.__getitem__)
+    top3 = top_n_share(shares.values(), 3)
+    # A published top-3 total (e.g. IEA "China+Malaysia+Australia") beats our partial sum.
+    top3 = max([top3, *market.top3_evidence])
+    return {
+        "stage": market.stage,
+        "group": market.group,
+        "year": market.year,
+        "hhi": round(value, 1),
+        "top1_country": top1,
+        "top1_share": round(shares[top1], 2),
+        "top3_share": round(min(top3, 100.0), 2),
+        "china_share": round(shares[CHINA], 2) if CHINA in shares else None,
+        "n_effective": None if n_effective(value) is None else round(n_effective(value), 2),
+        "residual_convention": residual,
+        "sources": ";".join(sorted(market.sources)),
+    }
+
+
+def _country_kinds(store: object) -> dict[str, str]:
+    countries = store.table("countries")  # type: ignore[attr-defined]
+    return dict(zip(countries["code"], countries["kind"], strict=True))
+
+
+def mining_markets(store: object, include_user: bool, notes: list[str]) -> list[Market]:
+    """Mining of all rare earths (REE, t REO) from the USGS country table."""
+    rows = store.table("mine_production", include_user=include_user)  # type: ignore[attr-defined]
+    rows = rows[rows["value"].notna()]
+    kinds = _country_kinds(store)
+    markets = []
+    for year, block in rows.groupby("year"):
+        named = block[block["country"].map(kinds) == "country"]
+        world = block.loc[block["country"] == "WLD", "value"]
+        other = float(block.loc[block["country"] == "OTH", "value"].sum())
+        parts = float(named["value"].sum()) + other
+        total = float(world.iloc[0]) if len(world) else parts
+        if named.empty or total <= 0:
+            continue
+        if parts > total * (1 + ROUNDING_TOLERANCE):
+            notes.append(
+                f"mining REE {int(year)}: country rows add to {parts:,.0f} t REO, more than the "
+                f"world total {total:,.0f}; the series come from different compilers, so no "
+                "shares are computed for this year"
+            )
+            continue
+        total = max(total, parts)  # USGS world totals are rounded; never divide by less.
+        if named["value"].sum() < MIN_COVERAGE * total:
+            notes.append(
+                f"mining REE {int(year)}: named countries cover under "
+                f"{MIN_COVERAGE:.0%} of the world total; left out"
+            )
+            continue
+        shares = {
+            c: 100.0 * v / total for c, v in zip(named["country"], named["value"], strict=True)
+        }
+        sources = {s.strip() for ids in block["source_id"] for s in ids.split(";")}
+        markets.append(Market("mining", "REE", int(year), shares, sources))
+    return markets
+
+
+def share_markets(store: object, include_user: bool) -> list[Market]:
+    """Every other stage x group x year from published country shares of world output."""
+    rows = store.table("stage_shares", include_user=include_user)  # type: ignore[attr-defined]
+    rows = rows[
+        (rows["measure"] == "share")
+        & rows["year"].notna()
+        & ~rows["projection"].astype(bool)
+        & rows["group"].notna()
+        & rows["qualifier"].isin(["=", "~"])
+        & ~((rows["stage"] == "mining") & (rows["group"] == "REE"))  # from mine_production
+    ]
+    kinds = _country_kinds(store)
+    markets = []
+    for (stage, group, year), block in rows.groupby(["stage", "group", "year"]):
+        block = block.sort_values("vintage", ascending=False)
+        named = block[block["country"].map(kinds) == "country"]
+        named = named.drop_duplicates("country")  # newest vintage wins for a country
+        if named.empty:
+            continue
+        composite = block[block["country"].str.count(r"\+") == 2]
+        shares = dict(zip(named["country"], named["value"].astype(float), strict=True))
+        used = pd.concat([named, composite])
+        sources = {s.strip() for ids in used["source_id"] for s in ids.split(";")}
+        markets.append(
+            Market(
+                str(stage),
+                str(group),
+                int(year),
+                shares,
+                sources,
+                [float(v) for v in composite["value"]],
+            )
+        )
+    return markets

@@ -1,0 +1,178 @@
+"""A bloc's dependence on China, including dependence hidden upstream.
+
+Ore mined in the US but separated in China is Chinese-dependent from the
+separation stage on. We rarely know where each tonne was routed, so the method
+reports two bounds (docs/METHODS.md, "Bloc dependency"):
+
+- ``dependency_low``: non-Chinese processors take non-Chinese feed first
+  (best routing); only the part of their feed that the narrowest non-Chinese
+  upstream stage cannot supply is Chinese.
+- ``dependency_high``: every processor buys feed at the world mix (pro-rata).
+
+The bloc's *direct* sourcing from China at a stage comes from bloc evidence
+(bloc_sourcing) where the dataset has it, else from the world market mix.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from derisk.data.schema import STAGES
+from derisk.diagnose.concentration import concentration
+from derisk.errors import InputError
+
+FIELDS = [
+    "bloc",
+    "stage",
+    "group",
+    "year",
+    "china_share_world",
+    "direct_china_share",
+    "direct_basis",
+    "dependency_low",
+    "dependency_high",
+    "missing",
+    "sources",
+]
+DEFAULT_GROUPS = ("REE", "magnet")
+
+
+def blocs(store: object) -> list[str]:
+    members = store.table("bloc_members")  # type: ignore[attr-defined]
+    return sorted(members["bloc"].unique())
+
+
+def _bloc_code(store: object, bloc: str) -> str:
+    aliases = {"EU": "EU27", "JAPAN": "JP", "USA": "US", "KOREA": "KR", "UNITED KINGDOM": "UK"}
+    code = aliases.get(bloc.upper(), bloc.upper())
+    known = blocs(store)
+    if code not in known:
+        raise InputError("unknown bloc", column="--bloc", expected=" | ".join(known), found=bloc)
+    return code
+
+
+def _latest_china_shares(conc: pd.DataFrame, year: int | None) -> dict[tuple[str, str], dict]:
+    """China's latest world share per (stage, group), no later than ``year``."""
+    rows = conc[conc["china_share"].notna()]
+    if year is not None:
+        rows = rows[rows["year"] <= year]
+    latest = rows.sort_values("year").groupby(["stage", "group"]).tail(1)
+    return {(r.stage, r.group): r._asdict() for r in latest.itertuples(index=False)}
+
+
+def _direct_share(evidence: pd.DataFrame, stage: str, group: str) -> tuple[float, str, str] | None:
+    """Bloc evidence for a stage: a share of supply, or import share x import reliance."""
+    for g in (group, "REE"):
+        rows = evidence[(evidence["stage"] == stage) & (evidence["group"] == g)]
+        rows = rows.sort_values("year")
+        supply = rows[rows["measure"] == "share_of_supply"]
+        if len(supply):
+            r = supply.iloc[-1]
+            return (
+                float(r["value"]),
+                f"bloc evidence ({r['value_text']}, {r['year']})",
+                r["source_id"],
+            )
+        imports = rows[rows["measure"] == "share_of_imports"]
+        reliance = rows[rows["measure"] == "import_reliance"]
+        if len(imports) and len(reliance):
+            i, n = imports.iloc[-1], reliance.iloc[-1]
+            share = float(i["value"]) * float(n["value"]) / 100.0
+            basis = (
+                f"bloc evidence, derived: China {i['value_text']}% of imports x "
+                f"{n['value_text']}% net import reliance ({n['year']})"
+            )
+            return share, basis, f"{i['source_id']};{n['source_id']}"
+    return None
+
+
+def dependency(
+    store: object,
+    bloc: str,
+    group: str | None = None,
+    year: int | None = None,
+    include_user: bool = True,
+) -> pd.DataFrame:
+    """Dependency bounds per stage and group for one bloc; percentages 0-100."""
+    code = _bloc_code(store, bloc)
+    conc = concentration(store, group=None, year=None, include_user=include_user)
+    china = _latest_china_shares(conc, year)
+    evidence = store.table("bloc_sourcing", include_user=include_user)  # type: ignore[attr-defined]
+    evidence = evidence[evidence["bloc"] == code]
+    groups = [group] if group else list(DEFAULT_GROUPS)
+    records = []
+    for g in groups:
+        records.extend(_chain(code, g, china, evidence))
+    return pd.DataFrame.from_records(records, columns=FIELDS)
+
+
+def _chain(bloc: str, group: str, china: dict, evidence: pd.DataFrame) -> list[dict]:
+    upstream_free: list[float] = []  # non-Chinese world share at each measured upstream stage
+    missing: list[str] = []
+    records = []
+    for stage in STAGES:
+        found = china.get((stage, group))
+        basis_note = ""
+        if found is None and group != "REE":
+            found = china.get((stage, "REE"))
+            basis_note = "; world share for all REE used (no figure for this group)"
+        if found is None:
+            missing.append(stage)
+            records.append(_empty(bloc, stage, group, missing))
+            continue
+        c = float(found["china_share"]) / 100.0
+        direct = _direct_share(evidence, stage, group)
+        if direct is None:
+            d, basis, direct_sources = c, "world market mix (no bloc evidence)", ""
+        else:
+            d, basis, direct_sources = direct[0] / 100.0, direct[1], direct[2]
+        n_here = 1.0 - c
+        if upstream_free:
+            narrowest = min(upstream_free)
+            prorata_free = 1.0
+            for free in upstream_free:
+                prorata_free *= free
+            u_low = 0.0 if n_here <= 0 else max(0.0, 1.0 - narrowest / n_here)
+            u_high = 1.0 - prorata_free
+        else:
+            u_low = u_high = 0.0
+        note = ""
+        if missing:
+            note = (
+                f"no China share for {', '.join(missing)} upstream: skipped, so both "
+                "bounds may understate"
+            )
+        sources = ";".join(filter(None, [found["sources"], direct_sources]))
+        records.append(
+            {
+                "bloc": bloc,
+                "stage": stage,
+                "group": group,
+                "year": int(found["year"]),
+                "china_share_world": round(100 * c, 2),
+                "direct_china_share": round(100 * d, 2),
+                "direct_basis": basis + basis_note,
+                "dependency_low": round(100 * (d + (1 - d) * u_low), 2),
+                "dependency_high": round(100 * (d + (1 - d) * u_high), 2),
+                "missing": note,
+                "sources": ";".join(sorted(set(sources.split(";")))),
+            }
+        )
+        upstream_free.append(n_here)
+    return records
+
+
+def _empty(bloc: str, stage: str, group: str, missing: list[str]) -> dict:
+    return {
+        "bloc": bloc,
+        "stage": stage,
+        "group": group,
+        "year": None,
+        "china_share_world": None,
+        "direct_china_share": None,
+        "direct_basis": "",
+        "dependency_low": None,
+        "dependency_high": None,
+        "missing": f"no China share for {stage} ({group}) in the data",
+        "sources": "",
+    }
