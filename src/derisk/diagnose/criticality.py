@@ -51,8 +51,8 @@ USGS2022_SR_THRESHOLD = 0.40
 SR_SCOPES: tuple[str, ...] = ("global_and_eu", "global_only")
 
 #: Columns each table function needs, so that a CLI can tell users what a CSV must hold.
-#: Fractions are 0-1. For eu2017, ``hhi_wgi_eu`` is not needed on rows whose ``sr_scope``
-#: is "global_only".
+#: Fractions are 0-1. For eu2017, ``hhi_wgi_eu`` and ``import_reliance`` are not needed on
+#: rows whose ``sr_scope`` is "global_only" (the formula then does not use them).
 REQUIRED_INPUTS: dict[str, list[str]] = {
     "eu2017": [
         "hhi_wgi_global",
@@ -570,7 +570,7 @@ def eu2017_table(inputs: pd.DataFrame) -> pd.DataFrame:
     global_only = _scope_array(np.asarray(scope, dtype=object), (len(frame),))
     values = {n: _numeric_column(frame, n) for n in REQUIRED_INPUTS["eu2017"]}
     needed = {n: np.ones(len(frame), dtype=bool) for n in values}
-    needed["hhi_wgi_eu"] = ~global_only
+    needed["hhi_wgi_eu"] = needed["import_reliance"] = ~global_only
     frame["sr_scope"] = np.where(global_only, "global_only", "global_and_eu")
     frame["supply_risk"] = np.asarray(
         eu2017_supply_risk(
