@@ -1,0 +1,52 @@
+"""Imports point one way: interfaces -> analysis -> data -> errors (docs/ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).parents[1] / "src" / "derisk"
+LAYER = {"errors": 0, "data": 1, "diagnose": 2, "forecast": 2, "review": 2,
+         "report": 3, "cli": 4, "web": 4, "demo": 5}
+
+
+def _layer_of(module: str) -> int | None:
+    parts = module.split(".")
+    if parts[0] != "derisk" or len(parts) < 2:
+        return None
+    return LAYER.get(parts[1])
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.append(node.module)
+        elif isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+    return found
+
+
+MODULES = sorted(p for p in SRC.rglob("*.py") if p.name != "__init__.py" or p.parent != SRC)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_imports_point_down_the_layers(path: Path) -> None:
+    rel = path.relative_to(SRC)
+    own = LAYER[rel.parts[0].removesuffix(".py")]
+    for module in _imports(path):
+        layer = _layer_of(module)
+        if layer is None:
+            continue
+        same_package = module.split(".")[1] == rel.parts[0].removesuffix(".py")
+        assert same_package or layer < own, f"{rel} (layer {own}) imports {module} ({layer})"
+
+
+def test_every_package_has_a_layer() -> None:
+    for child in SRC.iterdir():
+        if child.name.startswith("_") or child.suffix not in ("", ".py"):
+            continue
+        assert child.name.removesuffix(".py") in LAYER, f"{child.name} has no layer"
