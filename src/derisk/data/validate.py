@@ -88,7 +88,14 @@ def parse_csv_text(text: str, name: str) -> tuple[list[str], list[dict[str, str]
     header = [h.strip() for h in rows[0]]
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
-        raise InputError("duplicate column names in header", file=name, row=1, found=", ".join(dup))
+        raise InputError(
+            "duplicate column names in header",
+            file=name,
+            row=1,
+            column=", ".join(dup),
+            expected="each column once",
+            found=", ".join(dup),
+        )
     records = []
     for number, cells in enumerate(rows[1:], start=2):
         if len(cells) != len(header):

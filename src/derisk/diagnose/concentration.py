@@ -157,6 +157,12 @@ def mining_markets(store: object, include_user: bool, notes: list[str]) -> list[
             c: 100.0 * v / total for c, v in zip(named["country"], named["value"], strict=True)
         }
         sources = {s.strip() for ids in block["source_id"] for s in ids.split(";")}
+        others = sorted(s for s in sources if not s.startswith("usgs"))
+        if others:
+            notes.append(
+                f"mining REE {int(year)}: combines USGS rows with other compilers or secondary "
+                f"sources ({', '.join(others)}); their China figures may use another basis"
+            )
         markets.append(Market("mining", "REE", int(year), shares, sources))
     return markets
 

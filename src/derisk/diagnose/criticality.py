@@ -17,7 +17,6 @@ What each formula rests on, what reproduces and what does not is in docs/methods
 
 from __future__ import annotations
 
-import csv
 import itertools
 import math
 from collections.abc import Callable, Mapping
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from derisk.data.validate import read_csv_file
 from derisk.errors import InputError
 
 # --------------------------------------------------------------------------------------------
@@ -646,24 +646,6 @@ def _numeric_input_names() -> set[str]:
     return names
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Header and (line number, cells) rows. csv gives exact line numbers for error messages."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = [(reader.line_num, row) for row in reader if any(c.strip() for c in row)]
-    except FileNotFoundError as exc:
-        raise InputError("file not found", file=str(path)) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError("file is not UTF-8 text", file=str(path)) from exc
-    except csv.Error as exc:
-        raise InputError(f"malformed CSV: {exc}", file=str(path)) from exc
-    if not header or not any(h.strip() for h in header):
-        raise InputError("file is empty or has no header row", file=str(path), row=1)
-    return [h.strip() for h in header], rows
-
-
 def _check_header(header: list[str], file: str) -> None:
     seen: set[str] = set()
     for name in header:
@@ -709,14 +691,6 @@ def _parse_number(cell: str, *, file: str, line: int, column: str) -> float:
 
 
 def _parse_row(cells: list[str], header: list[str], *, file: str, line: int) -> dict[str, Any]:
-    if len(cells) != len(header):
-        raise InputError(
-            "wrong number of fields",
-            file=file,
-            row=line,
-            expected=f"{len(header)} fields",
-            found=f"{len(cells)} fields",
-        )
     numeric = _numeric_input_names()
     record: dict[str, Any] = {}
     for name, cell in zip(header, cells, strict=True):
@@ -787,8 +761,9 @@ def load_inputs_csv(path: str | Path, method: str | None = None) -> pd.DataFrame
     file = str(path)
     if method is not None:
         _check_method(method)
-    header, rows = _read_rows(Path(path))
+    header, raw = read_csv_file(Path(path))  # same strict reader as data imports
     _check_header(header, file)
+    rows = [(number, [record[h] for h in header]) for number, record in enumerate(raw, 2)]
     if method is not None:
         _check_method_columns(header, method, file)
     records = [_parse_row(cells, header, file=file, line=line) for line, cells in rows]
