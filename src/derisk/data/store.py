@@ -75,6 +75,11 @@ def _arrow_table(
     return pa.Table.from_pylist(records, schema=pa.schema(fields))
 
 
+def packaged_version(curated_dir: Path = CURATED_DIR) -> str:
+    """The dataset version shipped in this package (from the curated manifest)."""
+    return str(json.loads((curated_dir / "manifest.json").read_text())["dataset_version"])
+
+
 def load_curated(curated_dir: Path = CURATED_DIR) -> dict[str, list[dict]]:
     """Read and validate the packaged CSVs (the same checks a user import gets)."""
     raw: dict[str, list[dict]] = {}
@@ -97,9 +102,20 @@ class Store:
     def open(cls, path: str | Path | None = None, *, build: bool = True) -> Store:
         """Open (and on first use build) the store at ``path`` or the default location."""
         store = cls(Path(path) if path else default_db_path())
-        if build and not store.exists():
+        if build and (not store.exists() or store.is_stale()):
             store.build()
         return store
+
+    def is_stale(self) -> bool:
+        """True when the store was built from another dataset or schema version than ours.
+
+        An upgraded derisk then refreshes the curated rows on first use; user rows stay.
+        """
+        meta = self.meta()
+        return (
+            meta.get("dataset_version") != packaged_version()
+            or meta.get("schema_version") != SCHEMA_VERSION
+        )
 
     def exists(self) -> bool:
         if not self.path.exists():
@@ -108,7 +124,7 @@ class Store:
             return bool(
                 con.execute(
                     "SELECT count(*) FROM information_schema.tables WHERE table_name = '_meta'"
-                ).fetchone()[0]
+                ).fetchall()[0][0]
             )
 
     # -- connections ---------------------------------------------------------
@@ -147,7 +163,7 @@ class Store:
     def build(self, curated_dir: Path = CURATED_DIR) -> dict[str, int]:
         """Load the curated dataset; idempotent, and user rows are kept."""
         tables = load_curated(curated_dir)
-        manifest = json.loads((curated_dir / "manifest.json").read_text())
+        version = packaged_version(curated_dir)
         with self._transaction() as con:
             self._ensure_meta(con)
             for table in TABLES:
@@ -158,7 +174,7 @@ class Store:
                     self._reinsert_user_rows(con, table, user_rows)
             for key, value in {
                 "schema_version": SCHEMA_VERSION,
-                "dataset_version": manifest["dataset_version"],
+                "dataset_version": version,
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }.items():
                 con.execute("INSERT OR REPLACE INTO _meta VALUES (?, ?)", [key, value])
@@ -273,13 +289,13 @@ class Store:
                     col = table.year_columns[0]
                     lo, hi = con.execute(
                         f'SELECT min("{col}"), max("{col}") FROM "{table.name}"'
-                    ).fetchone()
+                    ).fetchall()[0]
                     if lo is not None:
                         coverage.append(f"{col} {lo}-{hi}")
                 if "country" in table.column_names:
                     n = con.execute(
                         f'SELECT count(DISTINCT country) FROM "{table.name}"'
-                    ).fetchone()[0]
+                    ).fetchall()[0][0]
                     coverage.append(f"{n} countries")
                 records.append(
                     {
@@ -346,7 +362,7 @@ class Store:
             )
             import_id = con.execute(
                 "SELECT coalesce(max(import_id), 0) + 1 FROM _imports"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             self._insert(con, table, rows, "user", import_id)
             con.execute(
                 "INSERT INTO _imports VALUES (?, ?, ?, ?, ?, ?)",
@@ -369,20 +385,20 @@ class Store:
         with self._transaction() as con:
             found = con.execute(
                 "SELECT table_name FROM _imports WHERE import_id = ?", [import_id]
-            ).fetchone()
-            if found is None:
+            ).fetchall()
+            if not found:
                 raise InputError(
                     "no such import",
                     column="import_id",
                     expected="an id listed by `derisk data imports`",
                     found=str(import_id),
                 )
-            table_name = found[0]
+            table_name = found[0][0]
             if table_name in REFERENCE_TABLES:
                 self._refuse_if_referenced(con, table_name, import_id)
             n = con.execute(
                 f'SELECT count(*) FROM "{table_name}" WHERE import_id = ?', [import_id]
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             con.execute(f'DELETE FROM "{table_name}" WHERE import_id = ?', [import_id])
             con.execute("DELETE FROM _imports WHERE import_id = ?", [import_id])
         return int(n)
