@@ -141,8 +141,15 @@ class Curator:
         )
         if not unit:
             unit = "percent" if parsed.rest.startswith("%") else "text"
-        if estimate is None:
-            estimate = parsed.qualifier in {"~", "range"} or looks_estimated(context)
+        unit_qualifier = re.search(r"[\"(]\s*(>=|<=|>|<|~)\s*\d", unit)
+        if parsed.qualifier == "=" and unit_qualifier:
+            # e.g. value 107 with unit 'kt (">107 kt")': the bound survives only in the unit.
+            parsed = Parsed(parsed.value, unit_qualifier.group(1), rest=parsed.rest)
+        # derisk's estimate rule: the source's own flag, or an approximate figure, or a note
+        # that says estimated / approximate / derived (docs/DATA.md).
+        estimate = (
+            bool(estimate) or parsed.qualifier in {"~", "range"} or looks_estimated(context, unit)
+        )
         return {
             "value": parsed.value,
             "value_text": str(printed).strip() if str(printed).strip() else "NA",
@@ -182,6 +189,7 @@ class Curator:
                 r["source_id"],
                 estimate=r["estimate"] == "yes",
                 basis="oxide",
+                context=r["basis"],
             )
             out.append(
                 {

@@ -113,6 +113,8 @@ def basis_for_unit(unit: str, context: str = "") -> str:
     if any(low.startswith(c.lower()) for c in _CURRENCIES) or "usd" in low or "eur" in low:
         return "money"
     if re.match(r"^(k?t|mt|tonnes?|kt \(gg\))\b", low) or low.startswith("t/"):
+        if "magnet ree" in ctx or "magnet rare earth" in ctx:
+            return "not_stated"  # rare-earth content of magnets, basis (oxide/element) unsaid
         if any(
             w in low or w in ctx
             for w in (

@@ -2,13 +2,15 @@
 
 The score is the plain mean of three 0-1 quantities that users can check by
 hand: China's world share, the HHI / 10,000 and the bloc's lower-bound
-dependency. No weights are tuned; ties keep stage order (upstream first).
+dependency. No weights are tuned; ties go to the higher China share, then the
+upstream stage, then the group name.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from derisk.data.schema import STAGES
 from derisk.diagnose.concentration import concentration
 from derisk.diagnose.dependency import dependency
 
@@ -77,7 +79,13 @@ def chokepoints(
     frame = pd.DataFrame.from_records(records)
     if frame.empty:
         return pd.DataFrame(columns=FIELDS)
-    frame = frame.sort_values(["score", "china_share"], ascending=False).reset_index(drop=True)
+    frame["_stage"] = frame["stage"].map({s: i for i, s in enumerate(STAGES)})
+    frame = frame.sort_values(
+        ["score", "china_share", "_stage", "group"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    )
+    frame = frame.drop(columns="_stage").reset_index(drop=True)
     frame.insert(0, "rank", range(1, len(frame) + 1))
     if top is not None:
         frame = frame.head(top)

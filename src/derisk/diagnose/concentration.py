@@ -92,6 +92,18 @@ def concentration(
     return frame
 
 
+def producer_shares(store: object, include_user: bool = True) -> pd.DataFrame:
+    """Each named producer's share (per cent) per stage x group x year, long format."""
+    notes: list[str] = []
+    markets = mining_markets(store, include_user, notes) + share_markets(store, include_user)
+    rows = [
+        {"stage": m.stage, "group": m.group, "year": m.year, "country": c, "share": v}
+        for m in markets
+        for c, v in m.shares.items()
+    ]
+    return pd.DataFrame.from_records(rows, columns=["stage", "group", "year", "country", "share"])
+
+
 def _stage_order(col: pd.Series) -> pd.Series:
     if col.name == "stage":
         return col.map({s: i for i, s in enumerate(STAGES)})
@@ -181,7 +193,9 @@ def share_markets(store: object, include_user: bool) -> list[Market]:
     kinds = _country_kinds(store)
     markets = []
     for (stage, group, year), block in rows.groupby(["stage", "group", "year"]):
-        block = block.sort_values("vintage", ascending=False)
+        # Newest vintage first; an undated source ('n.d.') ranks below every dated one.
+        order = block["vintage"].where(block["vintage"].str.match(r"^\d{4}$"), "0000")
+        block = block.assign(_order=order).sort_values("_order", ascending=False, kind="stable")
         named = block[block["country"].map(kinds) == "country"]
         named = named.drop_duplicates("country")  # newest vintage wins for a country
         if named.empty:

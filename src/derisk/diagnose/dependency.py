@@ -18,7 +18,7 @@ from __future__ import annotations
 import pandas as pd
 
 from derisk.data.schema import STAGES
-from derisk.diagnose.concentration import concentration
+from derisk.diagnose.concentration import concentration, producer_shares
 from derisk.errors import InputError
 
 FIELDS = [
@@ -27,6 +27,7 @@ FIELDS = [
     "group",
     "year",
     "china_share_world",
+    "bloc_share_world",
     "direct_china_share",
     "direct_basis",
     "dependency_low",
@@ -44,11 +45,12 @@ def blocs(store: object) -> list[str]:
 
 def _bloc_code(store: object, bloc: str) -> str:
     aliases = {"EU": "EU27", "JAPAN": "JP", "USA": "US", "KOREA": "KR", "UNITED KINGDOM": "UK"}
-    code = aliases.get(bloc.upper(), bloc.upper())
+    wanted = aliases.get(bloc.upper(), bloc.upper())
     known = blocs(store)
-    if code not in known:
-        raise InputError("unknown bloc", column="--bloc", expected=" | ".join(known), found=bloc)
-    return code
+    for code in known:
+        if code.upper() == wanted:
+            return code
+    raise InputError("unknown bloc", column="--bloc", expected=" | ".join(known), found=bloc)
 
 
 def _latest_china_shares(conc: pd.DataFrame, year: int | None) -> dict[tuple[str, str], dict]:
@@ -61,28 +63,37 @@ def _latest_china_shares(conc: pd.DataFrame, year: int | None) -> dict[tuple[str
 
 
 def _direct_share(evidence: pd.DataFrame, stage: str, group: str) -> tuple[float, str, str] | None:
-    """Bloc evidence for a stage: a share of supply, or import share x import reliance."""
+    """Bloc evidence for a stage: a share of supply, or import share x import reliance.
+
+    A '>' figure (e.g. '>90') is used at its bound, so the result reads 'at least'.
+    """
     for g in (group, "REE"):
         rows = evidence[(evidence["stage"] == stage) & (evidence["group"] == g)]
         rows = rows.sort_values("year")
-        supply = rows[rows["measure"] == "share_of_supply"]
-        if len(supply):
-            r = supply.iloc[-1]
-            return (
-                float(r["value"]),
-                f"bloc evidence ({r['value_text']}, {r['year']})",
-                r["source_id"],
-            )
-        imports = rows[rows["measure"] == "share_of_imports"]
-        reliance = rows[rows["measure"] == "import_reliance"]
-        if len(imports) and len(reliance):
-            i, n = imports.iloc[-1], reliance.iloc[-1]
-            share = float(i["value"]) * float(n["value"]) / 100.0
-            basis = (
-                f"bloc evidence, derived: China {i['value_text']}% of imports x "
-                f"{n['value_text']}% net import reliance ({n['year']})"
-            )
-            return share, basis, f"{i['source_id']};{n['source_id']}"
+        found = _direct_from(rows)
+        if found is not None:
+            if g != group:
+                found = (found[0], f"{found[1]}; evidence for all REE applied to {group}", found[2])
+            return found
+    return None
+
+
+def _direct_from(rows: pd.DataFrame) -> tuple[float, str, str] | None:
+    """The newest share of supply, else the newest import share x net import reliance."""
+    supply = rows[rows["measure"] == "share_of_supply"]
+    if len(supply):
+        r = supply.iloc[-1]
+        return float(r["value"]), f"bloc evidence ({r['value_text']}, {r['year']})", r["source_id"]
+    imports = rows[rows["measure"] == "share_of_imports"]
+    reliance = rows[rows["measure"] == "import_reliance"]
+    if len(imports) and len(reliance):
+        i, n = imports.iloc[-1], reliance.iloc[-1]
+        share = float(i["value"]) * float(n["value"]) / 100.0
+        basis = (
+            f"bloc evidence, derived: China {i['value_text']}% of imports x "
+            f"{n['value_text']}% net import reliance ({n['year']})"
+        )
+        return share, basis, f"{i['source_id']};{n['source_id']}"
     return None
 
 
@@ -99,14 +110,27 @@ def dependency(
     china = _latest_china_shares(conc, year)
     evidence = store.table("bloc_sourcing", include_user=include_user)  # type: ignore[attr-defined]
     evidence = evidence[evidence["bloc"] == code]
+    if year is not None:
+        evidence = evidence[evidence["year"] <= year]
+    members = store.table("bloc_members", include_user=include_user)  # type: ignore[attr-defined]
+    member_set = set(members.loc[members["bloc"] == code, "country"])
+    shares = producer_shares(store, include_user=include_user)
+    shares = shares[shares["country"].isin(member_set)]
     groups = [group] if group else list(DEFAULT_GROUPS)
     records = []
     for g in groups:
-        records.extend(_chain(code, g, china, evidence))
+        records.extend(_chain(code, g, china, evidence, shares, year))
     return pd.DataFrame.from_records(records, columns=FIELDS)
 
 
-def _chain(bloc: str, group: str, china: dict, evidence: pd.DataFrame) -> list[dict]:
+def _chain(
+    bloc: str,
+    group: str,
+    china: dict,
+    evidence: pd.DataFrame,
+    member_shares: pd.DataFrame,
+    year: int | None,
+) -> list[dict]:
     upstream_free: list[float] = []  # non-Chinese world share at each measured upstream stage
     missing: list[str] = []
     records = []
@@ -118,7 +142,7 @@ def _chain(bloc: str, group: str, china: dict, evidence: pd.DataFrame) -> list[d
             basis_note = "; world share for all REE used (no figure for this group)"
         if found is None:
             missing.append(stage)
-            records.append(_empty(bloc, stage, group, missing))
+            records.append(_empty(bloc, stage, group, year))
             continue
         c = float(found["china_share"]) / 100.0
         direct = _direct_share(evidence, stage, group)
@@ -150,6 +174,7 @@ def _chain(bloc: str, group: str, china: dict, evidence: pd.DataFrame) -> list[d
                 "group": group,
                 "year": int(found["year"]),
                 "china_share_world": round(100 * c, 2),
+                "bloc_share_world": _bloc_share(member_shares, stage, found),
                 "direct_china_share": round(100 * d, 2),
                 "direct_basis": basis + basis_note,
                 "dependency_low": round(100 * (d + (1 - d) * u_low), 2),
@@ -162,17 +187,33 @@ def _chain(bloc: str, group: str, china: dict, evidence: pd.DataFrame) -> list[d
     return records
 
 
-def _empty(bloc: str, stage: str, group: str, missing: list[str]) -> dict:
+def _bloc_share(member_shares: pd.DataFrame, stage: str, found: dict) -> float:
+    """Members' combined share of world output in the market the China share came from.
+
+    Shown so users see the bloc's own capacity; it does not enter the bounds, because the
+    dataset has no bloc consumption to set it against.
+    """
+    rows = member_shares[
+        (member_shares["stage"] == stage)
+        & (member_shares["group"] == found["group"])
+        & (member_shares["year"] == found["year"])
+    ]
+    return round(float(rows["share"].sum()), 2)
+
+
+def _empty(bloc: str, stage: str, group: str, year: int | None) -> dict:
+    limit = "" if year is None else f" up to {year}"
     return {
         "bloc": bloc,
         "stage": stage,
         "group": group,
         "year": None,
         "china_share_world": None,
+        "bloc_share_world": None,
         "direct_china_share": None,
         "direct_basis": "",
         "dependency_low": None,
         "dependency_high": None,
-        "missing": f"no China share for {stage} ({group}) in the data",
+        "missing": f"no China share for {stage} ({group}) in the data{limit}",
         "sources": "",
     }
