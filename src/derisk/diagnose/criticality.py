@@ -12,7 +12,8 @@ the USGS supply-risk composite of Nassar et al. (2020), and GeoPolRisk (Gemechu 
 * ``criticality(store, ...)``, which scores the dataset's own published inputs, or the user's
   inputs, and says which inputs are missing.
 
-What each formula rests on, what reproduces and what does not is in docs/METHODS.md, section "Criticality".
+What each formula rests on, and what reproduces and what does not:
+docs/METHODS.md, section "Criticality".
 """
 
 from __future__ import annotations
@@ -322,7 +323,7 @@ def eu2017_economic_importance(
     sector's value added (JRC RMIS, "JRC revised methodology: Economic Importance"). A
     material matters more the more value added depends on it. Substitutability (SI_EI < 1)
     softens that. ``scale`` is the value added used to bring EI onto the study's 0-10 scale.
-    It is explicit because the scaling rule was not in the text read (docs/METHODS.md, section "Criticality"),
+    It is explicit because the scaling rule was not in the text read (docs/METHODS.md),
     and an implicit constant would make EI look comparable with the 2.8 threshold when it may
     not be.
     """
