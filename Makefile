@@ -19,6 +19,9 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/diagnose.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 
