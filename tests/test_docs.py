@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
@@ -11,6 +12,7 @@ ROOT = Path(__file__).parents[1]
 def _check_docs():  # noqa: ANN202 - a module loaded from scripts/
     spec = importlib.util.spec_from_file_location("check_docs", ROOT / "scripts" / "check_docs.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules["check_docs"] = module  # dataclasses look their module up by name
     assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
