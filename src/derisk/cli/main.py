@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from derisk.cli.output import FORMATS, console, emit, err_console
 from derisk.errors import DeriskError, InputError
@@ -41,7 +42,7 @@ def _guard(func: Callable[..., None]) -> Callable[..., None]:
         try:
             func(*args, **kwargs)
         except DeriskError as err:
-            err_console.print(f"[red]error:[/] {err}", highlight=False, soft_wrap=True)
+            err_console.print(f"[red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper

@@ -11,6 +11,7 @@ import sys
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 FORMATS = ("table", "json", "csv")
@@ -60,7 +61,7 @@ def emit(
             table.add_row(*["" if v is None else _fmt(v) for v in row.values()])
         console.print(table)
     for note in notes or []:
-        err_console.print(f"[yellow]note:[/] {note}")
+        err_console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
 
 
 def _fmt(value: object) -> str:

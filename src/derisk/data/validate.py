@@ -76,28 +76,53 @@ def read_csv_file(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return parse_csv_text(text, name)
 
 
-def parse_csv_text(text: str, name: str) -> tuple[list[str], list[dict[str, str]]]:
+class CsvRecords(list):
+    """Data rows as dicts, with ``lines``: the file line each row starts on (1-based)."""
+
+    def __init__(self, records: list[dict[str, str]], lines: list[int]) -> None:
+        super().__init__(records)
+        self.lines = lines
+
+
+def _csv_rows(text: str, name: str) -> list[tuple[int, list[str]]]:
+    """(start line, cells) for every non-blank row, numbered as an editor shows them."""
     reader = csv.reader(io.StringIO(text), strict=True)
-    try:
-        rows = list(reader)
-    except csv.Error as err:
-        raise InputError(f"malformed CSV: {err}", file=name, row=reader.line_num) from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    rows = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as err:
+            raise InputError(
+                f"malformed CSV: {err}",
+                file=name,
+                row=start,
+                expected="a well-formed CSV row (check quotes)",
+            ) from None
+        if any(cell.strip() for cell in cells):
+            rows.append((start, cells))
+
+
+def parse_csv_text(text: str, name: str) -> tuple[list[str], CsvRecords]:
+    rows = _csv_rows(text, name)
     if not rows:
         raise InputError("file has no header row", file=name, expected="a header row")
-    header = [h.strip() for h in rows[0]]
+    header_line, header_cells = rows[0]
+    header = [h.strip() for h in header_cells]
     if len(set(header)) != len(header):
         dup = sorted({h for h in header if header.count(h) > 1})
         raise InputError(
             "duplicate column names in header",
             file=name,
-            row=1,
+            row=header_line,
             column=", ".join(dup),
             expected="each column once",
             found=", ".join(dup),
         )
-    records = []
-    for number, cells in enumerate(rows[1:], start=2):
+    records, lines = [], []
+    for number, cells in rows[1:]:
         if len(cells) != len(header):
             raise InputError(
                 "wrong number of fields",
@@ -107,9 +132,10 @@ def parse_csv_text(text: str, name: str) -> tuple[list[str], list[dict[str, str]
                 found=f"{len(cells)} fields",
             )
         records.append(dict(zip(header, cells, strict=True)))
+        lines.append(number)
     if not records:
-        raise InputError("file has a header but no data rows", file=name, row=1)
-    return header, records
+        raise InputError("file has a header but no data rows", file=name, row=header_line)
+    return header, CsvRecords(records, lines)
 
 
 def check_header(table: TableSpec, header: list[str], name: str) -> None:
@@ -371,12 +397,17 @@ def validate_records(
     existing_keys: set[tuple] | None = None,
     row_offset: int = 2,
 ) -> list[Row]:
-    """Validate every record; the first problem raises, so nothing partial is ever stored."""
+    """Validate every record; the first problem raises, so nothing partial is ever stored.
+
+    Rows are numbered by their file line when ``records`` came from the CSV reader,
+    else by position after a one-line header.
+    """
     table = spec(table_name)
     seen: dict[tuple, int] = {}
     typed: list[Row] = []
+    lines = getattr(records, "lines", None)
     for index, raw in enumerate(records):
-        number = index + row_offset
+        number = lines[index] if lines is not None else index + row_offset
         where = {"file": file, "row": number}
         row = validate_row(table, raw, lookups, where)
         key = key_of(table, row)

@@ -764,7 +764,9 @@ def load_inputs_csv(path: str | Path, method: str | None = None) -> pd.DataFrame
         _check_method(method)
     header, raw = read_csv_file(Path(path))  # same strict reader as data imports
     _check_header(header, file)
-    rows = [(number, [record[h] for h in header]) for number, record in enumerate(raw, 2)]
+    rows = [
+        (line, [record[h] for h in header]) for line, record in zip(raw.lines, raw, strict=True)
+    ]
     if method is not None:
         _check_method_columns(header, method, file)
     records = [_parse_row(cells, header, file=file, line=line) for line, cells in rows]

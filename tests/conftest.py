@@ -1,0 +1,68 @@
+"""Shared fixtures: one store built per session, copied for each test that writes to it."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pytest
+
+from derisk.data.schema import TABLES
+from derisk.data.store import Store
+
+
+def write_csv(path: Path, header: Sequence[object], rows: Iterable[Sequence[object]]) -> Path:
+    """Write a UTF-8 CSV with one header row; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def dump_store(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table (all origins) plus the bookkeeping tables, in a stable order."""
+    names = [t.name for t in TABLES] + ["_imports", "_meta"]
+    with store.connect(read_only=True) as con:
+        return {n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').fetchall() for n in names}
+
+
+def assert_same_content(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> None:
+    assert before.keys() == after.keys()
+    changed = [name for name in before if before[name] != after[name]]
+    assert not changed, f"tables changed: {changed}"
+
+
+@pytest.fixture(scope="session")
+def built_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("built-store") / "derisk.duckdb"
+    Store(path).build()
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_store_dump(built_store_path: Path) -> dict[str, list[tuple]]:
+    """The content of a freshly built store (what every ``fresh_store`` starts with)."""
+    return dump_store(Store(built_store_path))
+
+
+@pytest.fixture(scope="session")
+def session_store(built_store_path: Path) -> Store:
+    """The session's store, for tests that only read."""
+    return Store(built_store_path)
+
+
+@pytest.fixture
+def fresh_store(built_store_path: Path, tmp_path: Path) -> Store:
+    """A private copy of the built store that a test may write to."""
+    target = tmp_path / "store" / built_store_path.name
+    target.parent.mkdir()
+    shutil.copyfile(built_store_path, target)
+    wal = built_store_path.with_name(built_store_path.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    return Store(target)
