@@ -17,7 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
-	$(BIN)/python -m pytest
+	@# pytest exits 5 when it collects no test: that is a failure here, not a pass.
+	$(BIN)/python -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; \
+	exit $$rc
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/diagnose.py
