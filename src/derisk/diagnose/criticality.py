@@ -885,7 +885,13 @@ def criticality(
     """
     _check_method(method)
     if inputs is not None:
-        return _score_user_inputs(inputs, method)
-    if method == "eu2017":
-        return _eu2017_from_store(store, include_user)
-    return _missing_from_store(store, method, include_user)
+        frame = _score_user_inputs(inputs, method)
+    elif method == "eu2017":
+        frame = _eu2017_from_store(store, include_user)
+    else:
+        frame = _missing_from_store(store, method, include_user)
+    # Scores are indices read to a tenth at best; four decimals keep exports readable.
+    return frame.round(OUTPUT_DECIMALS)
+
+
+OUTPUT_DECIMALS = 4
