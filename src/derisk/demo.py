@@ -68,7 +68,56 @@ def run(console: Console | None = None) -> Path:
 
     report = write_report(store, OUT / "derisk-report.html", bloc="US")
     console.print(f"[bold]report[/] {report.resolve()}")
+    print_prognosis(store, console)
     return report
+
+
+DEMO_DRAWS = 500
+DEMO_SEED = 1
+
+
+def _years(v: dict) -> str:
+    def fmt(y: object) -> str:
+        return "never" if y is None else str(y)
+
+    return f"{fmt(v['p50'])} ({fmt(v['p10'])}-{fmt(v['p90'])})"
+
+
+def print_prognosis(store: Store, console: Console) -> None:
+    """Baseline and export-controls-2025 for the US and the EU: year de-risked, worst gap."""
+    from derisk.forecast.run import forecast
+    from derisk.forecast.scenario import load_scenario
+
+    table = Table(
+        title=f"Prognosis to 2050 ({DEMO_DRAWS} draws, seed {DEMO_SEED}): year "
+        "de-risked P50 (P10-P90), 'never' = not by 2050; worst shortfall P50 (P10-P90)"
+    )
+    for col in (
+        "scenario",
+        "bloc",
+        "element",
+        "year de-risked",
+        "worst shortfall t",
+        "worst shortfall % of demand",
+    ):
+        table.add_column(col, overflow="fold")
+    for name in ("baseline", "export-controls-2025"):
+        scenario = load_scenario(name)
+        for bloc in ("US", "EU27"):
+            with console.status(f"forecast {name} / {bloc}"):
+                ds = forecast(store, scenario, bloc=bloc, draws=DEMO_DRAWS, seed=DEMO_SEED)
+            summary = ds.attrs["summary"]
+            for element, v in summary["year_derisked"].items():
+                w = summary["worst_shortfall"][element]
+                table.add_row(
+                    name,
+                    bloc,
+                    element,
+                    _years(v),
+                    f"{w['p50_t']:,.0f} ({w['p10_t']:,.0f}-{w['p90_t']:,.0f})",
+                    f"{w['share_of_demand_p50_pct']:.0f}%",
+                )
+    console.print(table)
 
 
 if __name__ == "__main__":

@@ -310,6 +310,93 @@ def diagnose_criticality(
     )
 
 
+# -- forecast ---------------------------------------------------------------------------
+def _years(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        start, end = (int(p) for p in text.split(":"))
+    except ValueError:
+        raise InputError(
+            "years must look like START:END",
+            column="--years",
+            expected="e.g. 2025:2050",
+            found=text,
+        ) from None
+    return start, end
+
+
+@app.command("forecast")
+@_guard
+def forecast_cmd(
+    scenario: Annotated[str, typer.Option(help="Preset name or YAML file.")] = "baseline",
+    bloc: str = "US",
+    draws: Annotated[int, typer.Option(min=1, max=1_000_000)] = 2000,
+    seed: int = 1,
+    years: Annotated[str | None, typer.Option(help="START:END, e.g. 2025:2050")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="dotted.path=value")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help=".nc, .csv or .parquet")] = None,
+    dask: Annotated[str | None, typer.Option(help="Scheduler address, or 'local'.")] = None,
+    chunk_size: Annotated[int, typer.Option(min=1)] = 500,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Monte Carlo prognosis to 2050: when is the bloc de-risked, and how large is the gap."""
+    from rich.progress import Progress
+
+    from derisk.forecast.output import forecast_json, forecast_tables, write_forecast
+    from derisk.forecast.run import forecast
+    from derisk.forecast.scenario import load_scenario
+
+    _check_format(fmt)
+    spec = load_scenario(scenario, set_)
+    store = _store(db)
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task(f"{spec.name}: {draws} draws", total=draws)
+        ds = forecast(
+            store,
+            spec,
+            bloc=bloc,
+            draws=draws,
+            seed=seed,
+            years=_years(years),
+            chunk_size=chunk_size,
+            dask=dask,
+            progress=lambda n: bar.advance(task, n),
+        )
+    if out is not None:
+        write_forecast(ds, out)
+        err_console.print(f"wrote {out}")
+    if fmt == "json":
+        sys.stdout.write(forecast_json(ds) + "\n")
+        return
+    for title, frame in forecast_tables(ds):
+        if fmt == "csv":
+            sys.stdout.write(frame.to_csv(index=False))
+        else:
+            emit(frame, "table", title=title)
+
+
+@app.command("forecast-delays")
+@_guard
+def forecast_delays(db: DbOption = None, fmt: FormatOption = "table") -> None:
+    """How the project-delay distribution is derived from announced vs actual start years."""
+    from derisk.forecast.inputs import delay_table
+
+    _check_format(fmt)
+    frame = delay_table(_store(db))
+    emit(
+        frame,
+        fmt,
+        title="facility start slippage (first announced -> actual or latest)",
+        notes=[
+            f"{len(frame)} facilities; {int(frame['censored'].sum())} not yet started "
+            "(lower bounds, used as observed); median delay "
+            f"{frame['delay_years'].median():.1f} years"
+        ],
+    )
+
+
 # -- report -----------------------------------------------------------------------------
 @app.command("report")
 @_guard

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from derisk.data.blocs import resolve_bloc
 from derisk.data.schema import STAGES
 from derisk.diagnose.concentration import concentration, producer_shares
-from derisk.errors import InputError
 
 FIELDS = [
     "bloc",
@@ -36,21 +36,6 @@ FIELDS = [
     "sources",
 ]
 DEFAULT_GROUPS = ("REE", "magnet")
-
-
-def blocs(store: object) -> list[str]:
-    members = store.table("bloc_members")  # type: ignore[attr-defined]
-    return sorted(members["bloc"].unique())
-
-
-def _bloc_code(store: object, bloc: str) -> str:
-    aliases = {"EU": "EU27", "JAPAN": "JP", "USA": "US", "KOREA": "KR", "UNITED KINGDOM": "UK"}
-    wanted = aliases.get(bloc.upper(), bloc.upper())
-    known = blocs(store)
-    for code in known:
-        if code.upper() == wanted:
-            return code
-    raise InputError("unknown bloc", column="--bloc", expected=" | ".join(known), found=bloc)
 
 
 def _latest_china_shares(conc: pd.DataFrame, year: int | None) -> dict[tuple[str, str], dict]:
@@ -105,7 +90,7 @@ def dependency(
     include_user: bool = True,
 ) -> pd.DataFrame:
     """Dependency bounds per stage and group for one bloc; percentages 0-100."""
-    code = _bloc_code(store, bloc)
+    code = resolve_bloc(store, bloc)
     conc = concentration(store, group=None, year=None, include_user=include_user)
     china = _latest_china_shares(conc, year)
     evidence = store.table("bloc_sourcing", include_user=include_user)  # type: ignore[attr-defined]

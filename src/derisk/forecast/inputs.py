@@ -1,0 +1,380 @@
+"""Model inputs read from the store, each with the source ids it rests on.
+
+Everything the forecast starts from is derived here, once, from sourced rows:
+demand paths (IEA data explorer), 2024 mining and refining of magnet rare earths by
+region (IEA), element splits (USGS deposit compositions), the facility pipeline and
+its historical slippage. Where a mapping is a judgement (which deposit stands for a
+region's ore), it is named in ASSUMPTIONS and in docs/METHODS.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from derisk.errors import InputError
+from derisk.forecast.scenario import MAGNET_ELEMENTS, MODEL_STAGES, REGIONS
+
+IEA = "IEA_CMDE2025"
+BASE_YEAR = 2024
+#: The facilities table is a snapshot as of the dataset date (policy/NOTES.md: 2026-11-28).
+AS_OF_YEAR = 2026
+MODEL_END_USES = ("ev", "wind", "other")
+#: Oxide -> element mass factors computed from standard atomic weights by the demand
+#: compilers (shared/reference/demand/NOTES.md); not sourced figures, so flagged here.
+OXIDE_TO_ELEMENT = {"Nd": 0.857, "Pr": 0.828, "Dy": 0.871, "Tb": 0.850}
+#: Sintered NdFeB is 29-32.5 wt% rare earths (COURAGE_FAQ, magnet_composition).
+MAGNET_RE_CONTENT = (0.29, 0.325)
+#: Model regions: countries named in REGIONS map to themselves; EU27 members (from the
+#: store's bloc_members) to EU; everything else to ROW.
+OWN_REGIONS = ("CHN", "USA", "JPN", "KOR", "AUS", "CAN", "MYS", "MMR", "VNM", "BRA")
+
+
+def region_of(store: object) -> dict[str, str]:
+    members = store.table("bloc_members")  # type: ignore[attr-defined]
+    eu = members.loc[members["bloc"] == "EU27", "country"]
+    return {**{c: "EU" for c in eu}, **{c: c for c in OWN_REGIONS}}
+
+
+#: Which deposit's element distribution stands for each region's feed (assumption).
+REGION_DEPOSIT = {
+    "USA": "Mountain Pass, California",
+    "AUS": "Mount Weld Central Lanthanide Deposit, Western Australia",
+    "MMR": "Xinfeng, Jiangxi",
+    "MYS": "Mount Weld Central Lanthanide Deposit, Western Australia",
+    "BRA": "Manavalakurichi, Tamil Nadu",
+    "ROW": "Bayan Obo (Nei Mongol Autonomous Region)",
+}
+#: China's ore: light (Bayan Obo) and ion-adsorption (Xinfeng) by the 2024 first-batch
+#: mining quota split: 10,140 t heavy of 135,000 t (china_quotas, fastmarkets-2024-quota).
+CHINA_HEAVY_QUOTA = (10_140.0, 135_000.0)
+ASSUMPTIONS = {
+    "region_deposit": "each region's ore has the element distribution of one USGS-tabulated "
+    "deposit (REGION_DEPOSIT); Myanmar's clays are taken as Jiangxi's Xinfeng type",
+    "oxide_to_element": "Nd 0.857, Pr 0.828, Dy 0.871, Tb 0.850 from standard atomic weights "
+    "(shared/reference/demand/NOTES.md)",
+    "other_uses_mix": "IEA gives 'other uses' of magnet REEs only as a total; derisk splits it "
+    "with the EV element mix",
+    "china_metal": "no sourced capacity for China's metal stage; taken as equal to its refining",
+    "missing_na": "USGS 'NA' element contents (e.g. Dy, Tb at Mountain Pass) are modelled as 0",
+}
+
+
+@dataclass
+class Facility:
+    name: str
+    region: str
+    stage: str
+    status: str
+    capacity_low: float  # t magnet-REE element per year
+    capacity_high: float
+    element_share: np.ndarray  # over MAGNET_ELEMENTS
+    announced: float  # first announced start year (nan if none)
+    actual: float  # actual start year (nan if none)
+    source_id: str
+
+
+@dataclass
+class ModelInputs:
+    """Everything the simulation needs, as arrays with named axes in the docstrings."""
+
+    years: np.ndarray
+    demand_path: np.ndarray  # (end_use, element, year) t element, world
+    mining_base: np.ndarray  # (region, element) t element, BASE_YEAR
+    refining_base: np.ndarray  # (region, element)
+    metal_base: np.ndarray  # (region, element)
+    magnet_base_low: np.ndarray  # (region, element)
+    magnet_base_high: np.ndarray
+    facilities: list[Facility]
+    delays: pd.DataFrame
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _element_split(store: object) -> dict[str, np.ndarray]:
+    comp = store.table("deposit_composition")  # type: ignore[attr-defined]
+    shares = {}
+    for deposit, rows in comp.groupby("deposit"):
+        values = {
+            e: float(rows.loc[rows["element"] == e, "value"].fillna(0).sum())
+            for e in MAGNET_ELEMENTS
+        }
+        oxide = np.array([values[e] for e in MAGNET_ELEMENTS])
+        element = oxide * np.array([OXIDE_TO_ELEMENT[e] for e in MAGNET_ELEMENTS])
+        shares[deposit] = element / element.sum() if element.sum() else element
+    return shares
+
+
+def region_oxide_percent(store: object) -> dict[str, np.ndarray]:
+    """Per cent of TREO that is Nd, Pr, Dy, Tb oxide in each region's representative ore."""
+    comp = store.table("deposit_composition")  # type: ignore[attr-defined]
+    pct = {
+        d: np.array(
+            [
+                float(rows.loc[rows["element"] == e, "value"].fillna(0).sum())
+                for e in MAGNET_ELEMENTS
+            ]
+        )
+        for d, rows in comp.groupby("deposit")
+    }
+    out = {r: pct[d] for r, d in REGION_DEPOSIT.items()}
+    for region in REGIONS:
+        out.setdefault(region, pct[REGION_DEPOSIT["ROW"]])
+    return out
+
+
+def region_element_split(store: object) -> dict[str, np.ndarray]:
+    """Share of each magnet rare earth in a region's magnet-REE output (element mass)."""
+    by_deposit = _element_split(store)
+    missing = set(REGION_DEPOSIT.values()) - set(by_deposit)
+    if missing:
+        raise InputError(
+            "deposit composition missing from the store",
+            column="deposit",
+            found=", ".join(sorted(missing)),
+        )
+    heavy, total = CHINA_HEAVY_QUOTA
+    china = (1 - heavy / total) * by_deposit[REGION_DEPOSIT["ROW"]] + heavy / total * by_deposit[
+        "Xinfeng, Jiangxi"
+    ]
+    split = {r: by_deposit[d] for r, d in REGION_DEPOSIT.items()}
+    split["CHN"] = china
+    for region in REGIONS:
+        split.setdefault(region, by_deposit[REGION_DEPOSIT["ROW"]])
+    return split
+
+
+def _iea(store: object, label: str, scenario: str, year: int | None = None) -> pd.DataFrame:
+    rows = store.table("demand_projections")  # type: ignore[attr-defined]
+    rows = rows[(rows["source_id"] == IEA) & (rows["element_or_group"] == label)]
+    rows = rows[rows["scenario"].isin([scenario, "observed (base year)"])]
+    if year is not None:
+        rows = rows[rows["year"] == year]
+    return rows.sort_values("year")
+
+
+def demand_path(store: object, path: str, years: np.ndarray) -> np.ndarray:
+    """World demand (end_use, element, year), t element, linear between IEA milestones."""
+    names = {"Nd": "Neodymium", "Pr": "Praseodymium", "Dy": "Dysprosium", "Tb": "Terbium"}
+    out = np.zeros((len(MODEL_END_USES), len(MAGNET_ELEMENTS), len(years)))
+    for i, use in enumerate(("EV", "wind")):
+        for j, element in enumerate(MAGNET_ELEMENTS):
+            rows = _iea(store, f"{names[element]} - {use}", path)
+            if rows.empty:
+                raise InputError(
+                    "IEA path missing from the store",
+                    column="demand.path",
+                    found=f"{names[element]} - {use} ({path})",
+                )
+            out[i, j] = _interpolate(rows, years) * 1000.0
+    other = _interpolate(_iea(store, "magnet REEs - other uses", path), years) * 1000.0
+    ev_mix = out[0] / out[0].sum(axis=0, keepdims=True)
+    out[2] = ev_mix * other
+    return out
+
+
+def _interpolate(rows: pd.DataFrame, years: np.ndarray) -> np.ndarray:
+    """Linear between milestone years; held flat outside them (documented in METHODS)."""
+    return np.interp(years, rows["year"].to_numpy(float), rows["value"].to_numpy(float))
+
+
+def _iea_supply(store: object, stage: str, split: dict[str, np.ndarray]) -> np.ndarray:
+    label = {"mining": "mining", "separation": "refining"}[stage]
+    names = {
+        "China": "CHN",
+        "Myanmar": "MMR",
+        "Australia": "AUS",
+        "United States": "USA",
+        "Malaysia": "MYS",
+        "Rest of world": "ROW",
+    }
+    out = np.zeros((len(REGIONS), len(MAGNET_ELEMENTS)))
+    for country, region in names.items():
+        rows = _iea(store, f"magnet REE supply - {label} - {country}", "", BASE_YEAR)
+        if rows.empty:
+            continue
+        out[REGIONS.index(region)] = float(rows["value"].iloc[0]) * 1000.0 * split[region]
+    return out
+
+
+def _capacity(
+    row: pd.Series, split: np.ndarray, oxide_split: np.ndarray
+) -> tuple[float, float] | None:
+    """A facility's capacity as t magnet-REE element per year, or None if not convertible.
+
+    Rules, in order: NdPr oxide (or NdPr-equivalent) by the Nd:Pr ratio of the region's
+    ore; magnet REO at oxide->element factors; total REO by the region's magnet-REE
+    share of TREO; NdFeB magnets at 29-32.5 wt% rare earths; metal as metal.
+    """
+    unit = str(row["unit"]).lower()
+    value = row["value"]
+    if pd.isna(value):
+        return None
+    factors = np.array([OXIDE_TO_ELEMENT[e] for e in MAGNET_ELEMENTS])
+    nd_pr = split[:2] / split[:2].sum() if split[:2].sum() else np.array([0.75, 0.25])
+    ndpr_factor = float(nd_pr[0] * factors[0] + nd_pr[1] * factors[1])
+    mix = oxide_split / oxide_split.sum() if oxide_split.sum() else np.full(4, 0.25)
+    if "ndpr" in unit and ("oxide" in unit or "equivalent" in unit or unit.startswith("t/yr ndpr")):
+        return value * ndpr_factor, value * ndpr_factor
+    if "magnet reo" in unit:
+        f = float(mix @ factors)
+        return value * f, value * f
+    if "reo" in unit and "mrec" not in unit:
+        f = float(oxide_split.sum() / 100.0 * (mix @ factors))
+        return value * f, value * f
+    if (
+        "ndfeb" in unit
+        or "magnet" in unit
+        or (row["stage"] == "magnet" and unit.startswith("t/yr"))
+    ):
+        return value * MAGNET_RE_CONTENT[0], value * MAGNET_RE_CONTENT[1]
+    if "metal" in unit:
+        return float(value), float(value)
+    return None
+
+
+def facilities(store: object, split: dict[str, np.ndarray]) -> tuple[list[Facility], list[str]]:
+    """Plants outside China that the pipeline can add, converted to magnet-REE capacity."""
+    rows = store.table("facilities")  # type: ignore[attr-defined]
+    oxide_pct = region_oxide_percent(store)
+    regions = region_of(store)
+    out, skipped = [], []
+    for _, row in rows.iterrows():
+        if row["country"] == "CHN" or row["stage"] == "recycling":
+            continue
+        region = regions.get(row["country"], "ROW")
+        capacity = _capacity(row, split[region], oxide_pct[region])
+        if capacity is None:
+            skipped.append(
+                f"{row['name']}: capacity '{row['value_text']} {row['unit']}' "
+                "not convertible to magnet-REE tonnes"
+            )
+            continue
+        stage = "metal" if row["stage"] == "alloy" else row["stage"]
+        share = split[region]
+        if stage in ("magnet",):
+            share = None  # set by the model from the demand mix
+        out.append(
+            Facility(
+                name=row["name"],
+                region=region,
+                stage=stage,
+                status=row["status"],
+                capacity_low=capacity[0],
+                capacity_high=capacity[1],
+                element_share=np.zeros(4) if share is None else share,
+                announced=float(row["announced_start_first_year"])
+                if pd.notna(row["announced_start_first_year"])
+                else float("nan"),
+                actual=float(row["actual_start_year"])
+                if pd.notna(row["actual_start_year"])
+                else float("nan"),
+                source_id=row["source_id"],
+            )
+        )
+    return out, skipped
+
+
+def delay_table(store: object, as_of: int = AS_OF_YEAR) -> pd.DataFrame:
+    """Slippage: actual start minus first announced start, in years.
+
+    Plants that started give an observed delay. A plant not started whose first date has
+    passed by ``as_of`` gives a lower bound, max(latest announced, as_of) - first; it is
+    used as if observed, so the distribution is biased low. Plants whose first date is
+    still ahead tell nothing yet and are left out; cancelled plants count as failures
+    (success probability), not delays.
+    """
+    rows = store.table("facilities")  # type: ignore[attr-defined]
+    rows = rows[rows["announced_start_first_year"].notna()]
+    records = []
+    for _, r in rows.iterrows():
+        first = float(r["announced_start_first_year"])
+        if pd.notna(r["actual_start_year"]):
+            end, censored = float(r["actual_start_year"]), False
+        elif r["status"] != "cancelled" and first < as_of:
+            latest = (
+                float(r["announced_start_latest_year"])
+                if pd.notna(r["announced_start_latest_year"])
+                else first
+            )
+            end, censored = max(latest, float(as_of)), True
+        else:
+            continue
+        records.append(
+            {
+                "facility": r["name"],
+                "status": r["status"],
+                "first_announced": int(first),
+                "start_or_bound": int(end),
+                "delay_years": max(0.0, end - first),
+                "censored": censored,
+                "source_id": r["source_id"],
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def china_magnet_base(store: object) -> tuple[float, float, str]:
+    """China's latest NdFeB output (t magnet) and its source, from market_sizes."""
+    rows = store.table("market_sizes")  # type: ignore[attr-defined]
+    rows = rows[
+        (rows["scope"] == "China")
+        & rows["metric"].str.contains("NdFeB")
+        & rows["metric"].str.contains("production")
+        & rows["value"].notna()
+    ]
+    latest = rows.sort_values("year").groupby("year")["value"].sum().tail(1)
+    if latest.empty:
+        raise InputError("no China NdFeB production in the store", column="market_sizes")
+    year = int(latest.index[0])
+    ids = ";".join(sorted(set(rows.loc[rows["year"] == year, "source_id"])))
+    return float(latest.iloc[0]), year, ids
+
+
+def load_inputs(store: object, path: str, start_year: int, end_year: int) -> ModelInputs:
+    """Collect the model's starting point from the store."""
+    years = np.arange(BASE_YEAR, end_year + 1)
+    if start_year < BASE_YEAR + 1 and start_year != BASE_YEAR:
+        years = np.arange(start_year, end_year + 1)
+    split = region_element_split(store)
+    mining = _iea_supply(store, "mining", split)
+    refining = _iea_supply(store, "separation", split)
+    metal = refining.copy() * 0
+    metal[REGIONS.index("CHN")] = refining[REGIONS.index("CHN")]
+    demand = demand_path(store, path, years)
+    mix = demand[:, :, 0].sum(axis=0)
+    mix = mix / mix.sum()
+    tonnes, magnet_year, magnet_ids = china_magnet_base(store)
+    magnet_low = np.zeros((len(REGIONS), len(MAGNET_ELEMENTS)))
+    magnet_high = magnet_low.copy()
+    magnet_low[REGIONS.index("CHN")] = tonnes * MAGNET_RE_CONTENT[0] * mix
+    magnet_high[REGIONS.index("CHN")] = tonnes * MAGNET_RE_CONTENT[1] * mix
+    plants, skipped = facilities(store, split)
+    for plant in plants:
+        if plant.stage == "magnet":
+            plant.element_share = mix
+    return ModelInputs(
+        years=years,
+        demand_path=demand,
+        mining_base=mining,
+        refining_base=refining,
+        metal_base=metal,
+        magnet_base_low=magnet_low,
+        magnet_base_high=magnet_high,
+        facilities=plants,
+        delays=delay_table(store),
+        skipped=skipped,
+        sources={
+            "demand": [IEA],
+            "mining_base": [IEA],
+            "refining_base": [IEA],
+            "element_split": ["usgs-myb-2022-ree-tables", "fastmarkets-2024-quota"],
+            "china_magnets": [f"{magnet_ids} ({magnet_year})", "COURAGE_FAQ"],
+            "facilities": sorted({p.source_id for p in plants}),
+        },
+    )
+
+
+STAGE_INDEX = {s: i for i, s in enumerate(MODEL_STAGES)}

@@ -1,0 +1,164 @@
+"""Run a scenario: sample, simulate in chunks (locally or on Dask), assemble an xarray Dataset.
+
+Chunks only split the work: every random number is drawn before chunking
+(derisk.forecast.sampling), so results do not depend on the chunk size or executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import fields
+
+import numpy as np
+import xarray as xr
+
+from derisk.data.blocs import resolve_bloc
+from derisk.forecast.inputs import BASE_YEAR, ModelInputs, load_inputs
+from derisk.forecast.model import ChunkResult, run_chunk
+from derisk.forecast.sampling import Draws, draw_parameters
+from derisk.forecast.scenario import MAGNET_ELEMENTS, MODEL_STAGES, REGIONS, Scenario
+from derisk.forecast.summary import summarise
+
+DEFAULT_CHUNK = 500
+Progress = Callable[[int], None]
+
+
+def _stockpile(scenario: Scenario) -> np.ndarray:
+    return np.array([scenario.stockpile.tonnes.get(e, 0.0) for e in MAGNET_ELEMENTS])
+
+
+def _concat(results: list[ChunkResult]) -> ChunkResult:
+    return ChunkResult(
+        **{
+            f.name: np.concatenate([getattr(r, f.name) for r in results])
+            for f in fields(ChunkResult)
+        }
+    )
+
+
+def simulate(
+    inputs: ModelInputs,
+    draws: Draws,
+    scenario: Scenario,
+    bloc: str,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    dask: str | None = None,
+) -> ChunkResult:
+    """All draws, chunk by chunk; `dask` is a scheduler address or 'local'."""
+    n = draws.bloc_share.shape[0]
+    slices = [slice(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
+    stock = _stockpile(scenario)
+    if dask:
+        from derisk.forecast.distributed import map_chunks
+
+        results = map_chunks(
+            dask, inputs, [draws.take(s) for s in slices], scenario, bloc, stock, progress
+        )
+    else:
+        results = []
+        for s in slices:
+            results.append(run_chunk(inputs, draws.take(s), scenario, bloc, stock))
+            if progress:
+                progress(s.stop - s.start)
+    return _concat(results)
+
+
+def to_dataset(
+    result: ChunkResult, inputs: ModelInputs, scenario: Scenario, bloc: str, seed: int
+) -> xr.Dataset:
+    n = result.demand.shape[0]
+    coords = {
+        "draw": np.arange(n),
+        "element": list(MAGNET_ELEMENTS),
+        "stage": list(MODEL_STAGES),
+        "region": list(REGIONS),
+        "year": inputs.years.astype(int),
+    }
+    det = ("draw", "element", "year")
+    data = {
+        "demand": (det, result.demand, "t element", "bloc demand for magnet rare earths"),
+        "demand_world": (det, result.demand_world, "t element", "world demand"),
+        "primary_supply": (
+            ("draw", "stage", "region", "element", "year"),
+            result.primary_supply,
+            "t element",
+            "output by stage and region (world)",
+        ),
+        "secondary_supply": (
+            det,
+            result.secondary_supply,
+            "t element",
+            "bloc recycling of end-of-life magnets",
+        ),
+        "china_free_supply": (
+            det,
+            result.china_free_supply,
+            "t element",
+            "supply to the bloc that does not depend on China",
+        ),
+        "supply_available": (
+            det,
+            result.supply_available,
+            "t element",
+            "supply to the bloc from all origins, incl. stockpile release",
+        ),
+        "shortfall": (det, result.shortfall, "t element", "bloc demand not met"),
+        "china_dependent_share": (
+            ("draw", "stage", "element", "year"),
+            result.china_dependent_share,
+            "%",
+            "share of world output at the stage that depends on China",
+        ),
+        "hhi": (
+            ("draw", "stage", "year"),
+            result.hhi,
+            "0-10,000",
+            "HHI of regional output per stage (magnet REEs together)",
+        ),
+    }
+    ds = xr.Dataset(
+        {
+            name: xr.DataArray(values, dims=dims, attrs={"units": unit, "long_name": desc})
+            for name, (dims, values, unit, desc) in data.items()
+        },
+        coords=coords,
+    )
+    ds.attrs.update(
+        {
+            "scenario": scenario.name,
+            "bloc": bloc,
+            "draws": n,
+            "seed": seed,
+            "base_year": BASE_YEAR,
+            "start_year": scenario.start_year,
+            "derisk_threshold": scenario.derisk_threshold,
+            "sources": "; ".join(f"{k}: {', '.join(v)}" for k, v in inputs.sources.items()),
+        }
+    )
+    return ds
+
+
+def forecast(
+    store: object,
+    scenario: Scenario,
+    bloc: str = "US",
+    draws: int = 2000,
+    seed: int = 1,
+    years: tuple[int, int] | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Progress | None = None,
+    dask: str | None = None,
+) -> xr.Dataset:
+    """The forecast as an xarray Dataset, with summaries in ds.attrs['summary'] (JSON-able)."""
+    bloc = resolve_bloc(store, bloc)
+    if years is not None:
+        scenario = scenario.model_copy(update={"start_year": years[0], "end_year": years[1]})
+    inputs = load_inputs(store, scenario.demand.path, scenario.start_year, scenario.end_year)
+    params = draw_parameters(scenario, inputs, bloc, draws, seed)
+    result = simulate(inputs, params, scenario, bloc, chunk_size, progress, dask)
+    ds = to_dataset(result, inputs, scenario, bloc, seed)
+    ds = ds.sel(year=slice(scenario.start_year, scenario.end_year))
+    ds.attrs["summary"] = summarise(ds, scenario.derisk_threshold)
+    ds.attrs["skipped_facilities"] = inputs.skipped
+    return ds
