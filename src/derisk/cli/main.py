@@ -344,11 +344,18 @@ def forecast_cmd(
     """Monte Carlo prognosis to 2050: when is the bloc de-risked, and how large is the gap."""
     from rich.progress import Progress
 
-    from derisk.forecast.output import forecast_json, forecast_tables, write_forecast
+    from derisk.forecast.output import (
+        check_output_path,
+        forecast_json,
+        forecast_tables,
+        write_forecast,
+    )
     from derisk.forecast.run import forecast
     from derisk.forecast.scenario import load_scenario
 
     _check_format(fmt)
+    if out is not None:
+        check_output_path(out)
     spec = load_scenario(scenario, set_)
     store = _store(db)
     with Progress(console=err_console, transient=True) as bar:

@@ -133,20 +133,36 @@ def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b > 0)
 
 
+@dataclass
+class Flows:
+    """Stage outputs split by dependence on China, with the feed each region received.
+
+    free, dep, feed: (draw, stage, region, element, year); surplus: feed that reached
+    China beyond its capacity (inventory), (draw, stage, element, year).
+    """
+
+    free: np.ndarray
+    dep: np.ndarray
+    feed: np.ndarray
+    surplus: np.ndarray
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.free + self.dep
+
+
 def walk_chain(
     cap: np.ndarray, scenario: Scenario, years: np.ndarray, bloc: str, secondary_cn: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Outputs split into China-free and China-dependent, stage by stage.
-
-    Returns (free, dependent, surplus): free/dependent (d, s, r, e, t); surplus
-    (d, s, e, t) is feed that reached China but exceeded its capacity (inventory).
-    """
+) -> Flows:
+    """Walk mining -> separation -> metal -> magnet with the scenario's routing rule."""
     free = np.zeros_like(cap)
     dep = np.zeros_like(cap)
+    feed = np.zeros_like(cap)
     surplus = np.zeros((cap.shape[0], 4, cap.shape[3], cap.shape[4]))
     free[:, 0] = cap[:, 0]
     free[:, 0, CHN] = 0.0
     dep[:, 0, CHN] = cap[:, 0, CHN]
+    feed[:, 0] = cap[:, 0]
     nonchina = [r for r in range(len(REGIONS)) if r != CHN]
     for s in range(1, 4):
         exportable = _active(scenario, years, bloc, stage=MODEL_STAGES[s - 1], specific_only=False)[
@@ -176,13 +192,39 @@ def walk_chain(
         free[:, s, nonchina] = weight * free_used[:, None]
         dep[:, s, nonchina] = weight * dep_used[:, None]
         dep[:, s, CHN] = cn_made
-        check_balance(
-            (free[:, s - 1] + dep[:, s - 1]).sum(axis=1) + extra,
-            (free[:, s] + dep[:, s]).sum(axis=1),
-            surplus[:, s],
-            name=f"world {MODEL_STAGES[s]} stage",
-        )
-    return free, dep, surplus
+        feed[:, s, nonchina] = free[:, s, nonchina] + dep[:, s, nonchina]
+        feed[:, s, CHN] = cn_feed
+    flows = Flows(free=free, dep=dep, feed=feed, surplus=surplus)
+    check_chain_balance(flows, secondary_cn)
+    return flows
+
+
+def check_chain_balance(flows: Flows, secondary_cn: np.ndarray) -> None:
+    """Raise MassBalanceError unless every stage, region, element, year and draw balances.
+
+    Two books: each region's feed equals its output plus what it could not process (only
+    China keeps a surplus), and each stage's feed equals the previous stage's output plus
+    secondary feed.
+    """
+    kept = np.zeros_like(flows.feed)
+    kept[:, :, CHN] = flows.surplus
+    labels = {
+        "draw": range(flows.feed.shape[0]),
+        "stage": MODEL_STAGES,
+        "region": REGIONS,
+        "element": MAGNET_ELEMENTS,
+        "year": range(flows.feed.shape[-1]),
+    }
+    check_balance(flows.feed, flows.output, kept, labels=labels, name="stage x region")
+    prev = flows.output[:, :-1].sum(axis=2)
+    prev[:, 0] += secondary_cn
+    check_balance(
+        prev,
+        flows.feed[:, 1:].sum(axis=2),
+        0.0,
+        labels={k: v for k, v in labels.items() if k != "region"} | {"stage": MODEL_STAGES[1:]},
+        name="trade between stages",
+    )
 
 
 def demand(inputs: ModelInputs, draws: Draws, scenario: Scenario) -> np.ndarray:
@@ -242,7 +284,8 @@ def run_chunk(
     secondary = recycling(inputs, draws, scenario, bloc_use)
 
     cap, secondary_cn = capacities(inputs, draws, scenario, world_demand)
-    free, dep, _ = walk_chain(cap, scenario, years, bloc, secondary_cn)
+    flows = walk_chain(cap, scenario, years, bloc, secondary_cn)
+    free, dep = flows.free, flows.dep
     nonchina = [r for r in range(len(REGIONS)) if r != CHN]
     free_final = free[:, 3, nonchina].sum(axis=1)
     dep_nc_final = dep[:, 3, nonchina].sum(axis=1)

@@ -67,9 +67,24 @@ def forecast_tables(ds: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
     return tables
 
 
+OUTPUT_SUFFIXES = (".nc", ".csv", ".parquet")
+
+
+def check_output_path(out: Path) -> None:
+    """Fail before a long run, not after it, when the output type is unknown."""
+    if Path(out).suffix not in OUTPUT_SUFFIXES:
+        raise InputError(
+            "unknown output file type",
+            column="--out",
+            expected=", ".join(OUTPUT_SUFFIXES),
+            found=Path(out).suffix or str(out),
+        )
+
+
 def write_forecast(ds: xr.Dataset, out: Path) -> None:
     """.nc keeps every draw; .csv and .parquet hold the P10/P50/P90 series (long format)."""
     out = Path(out)
+    check_output_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".nc":
         plain = ds.copy()
