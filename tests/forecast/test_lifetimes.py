@@ -43,7 +43,7 @@ def test_fixed_lifetime_timing_convention(timing: str, expected: list[int]) -> N
 
 
 def test_default_timing_is_middle() -> None:
-    # The forecast's convention (docs/methods_stocks.md): inflow mid-period.
+    # The forecast's convention (docs/METHODS.md, "Dynamic stock model"): inflow mid-period.
     default = survival_curve("lognormal", 12, 4, n_ages=30)
     np.testing.assert_array_equal(default, survival_curve("lognormal", 12, 4, n_ages=30,
                                                           timing="middle"))

@@ -404,6 +404,27 @@ def forecast_delays(db: DbOption = None, fmt: FormatOption = "table") -> None:
     )
 
 
+@app.command("forecast-backcast")
+@_guard
+def forecast_backcast(db: DbOption = None, fmt: FormatOption = "table") -> None:
+    """Run the demand -> mining link on 2015-2024 and report its error against USGS."""
+    from derisk.forecast.backcast import backcast
+
+    _check_format(fmt)
+    frame = backcast(_store(db))
+    mape = frame.attrs["mape_pct"]
+    emit(
+        frame,
+        fmt,
+        title="back-cast of world mine production (t REO)",
+        notes=[
+            f"mean absolute error over back-cast years: "
+            f"{'n/a' if mape is None else f'{mape:.1f}%'}; sources: "
+            f"{frame.attrs['sources']}"
+        ],
+    )
+
+
 # -- report -----------------------------------------------------------------------------
 @app.command("report")
 @_guard
