@@ -25,5 +25,10 @@ def test_demo_builds_prints_the_diagnosis_and_writes_the_report(tmp_path: Path) 
             assert f"{row.china_share:.1f}%" in out
     assert "no data" in out  # the metal stage has no sourced share: the demo says so
     assert "Top chokepoints" in out
+    assert "Prognosis to 2050" in out
+    for name in ("baseline", "export-controls-2025"):
+        assert name in out
+    for bloc in ("US", "EU27"):
+        assert bloc in out
     report = tmp_path / "out" / "derisk-report.html"
     assert report.exists() and str(report.resolve()) in out.replace("\n", "")
