@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/diagnose.py
+	$(BIN)/python benchmarks/forecast.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
