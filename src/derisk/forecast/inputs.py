@@ -91,6 +91,8 @@ class ModelInputs:
     delays: pd.DataFrame
     sources: dict[str, list[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    #: Labels of the element axis of every array above (the model reads them from here).
+    elements: tuple[str, ...] = MAGNET_ELEMENTS
 
 
 def _element_split(store: object) -> dict[str, np.ndarray]:

@@ -48,10 +48,16 @@ class ChunkResult:
 
 
 def _active(
-    scenario: Scenario, years: np.ndarray, bloc: str, *, stage: str | None, specific_only: bool
+    scenario: Scenario,
+    years: np.ndarray,
+    bloc: str,
+    *,
+    stage: str | None,
+    specific_only: bool,
+    elements: tuple[str, ...],
 ) -> np.ndarray:
     """Allowed share (0-1) of China-origin flow per (element, year) under the controls."""
-    allowed = np.ones((len(MAGNET_ELEMENTS), len(years)))
+    allowed = np.ones((len(elements), len(years)))
     for control in scenario.china.export_controls:
         targets = set(control.target_blocs)
         hits_bloc = bool(targets & {bloc, "target"})
@@ -67,7 +73,7 @@ def _active(
         rate = control.approval_rate
         if specific_only:
             rate = rate + (1 - rate) * scenario.china.reexport_share
-        for j, element in enumerate(MAGNET_ELEMENTS):
+        for j, element in enumerate(elements):
             if element in control.elements:
                 allowed[j, on] *= rate
     return allowed
@@ -87,7 +93,7 @@ def capacities(
     years = inputs.years
     n = draws.bloc_share.shape[0]
     t0 = list(years).index(BASE_YEAR)
-    cap = np.zeros((n, 4, len(REGIONS), len(MAGNET_ELEMENTS), len(years)))
+    cap = np.zeros((n, 4, len(REGIONS), len(inputs.elements), len(years)))
     cap[:, 0] = inputs.mining_base[None, :, :, None]
     cap[:, 1] = inputs.refining_base[None, :, :, None]
     cap[:, 1, CHN] = 0.0
@@ -152,7 +158,12 @@ class Flows:
 
 
 def walk_chain(
-    cap: np.ndarray, scenario: Scenario, years: np.ndarray, bloc: str, secondary_cn: np.ndarray
+    cap: np.ndarray,
+    scenario: Scenario,
+    years: np.ndarray,
+    bloc: str,
+    secondary_cn: np.ndarray,
+    elements: tuple[str, ...] = MAGNET_ELEMENTS,
 ) -> Flows:
     """Walk mining -> separation -> metal -> magnet with the scenario's routing rule."""
     free = np.zeros_like(cap)
@@ -165,9 +176,9 @@ def walk_chain(
     feed[:, 0] = cap[:, 0]
     nonchina = [r for r in range(len(REGIONS)) if r != CHN]
     for s in range(1, 4):
-        exportable = _active(scenario, years, bloc, stage=MODEL_STAGES[s - 1], specific_only=False)[
-            None
-        ]
+        exportable = _active(
+            scenario, years, bloc, stage=MODEL_STAGES[s - 1], specific_only=False, elements=elements
+        )[None]
         free_pool = free[:, s - 1, nonchina].sum(axis=1)
         dep_nc_pool = dep[:, s - 1, nonchina].sum(axis=1)
         cn_out = dep[:, s - 1, CHN]
@@ -212,7 +223,7 @@ def check_chain_balance(flows: Flows, secondary_cn: np.ndarray) -> None:
         "draw": range(flows.feed.shape[0]),
         "stage": MODEL_STAGES,
         "region": REGIONS,
-        "element": MAGNET_ELEMENTS,
+        "element": range(flows.feed.shape[3]),
         "year": range(flows.feed.shape[-1]),
     }
     check_balance(flows.feed, flows.output, kept, labels=labels, name="stage x region")
@@ -242,7 +253,7 @@ def demand(inputs: ModelInputs, draws: Draws, scenario: Scenario) -> np.ndarray:
     thrift = np.maximum(
         scenario.intensity.until_fraction, (1 - draws.thrift[:, None]) ** since[None, :]
     )
-    for j, element in enumerate(MAGNET_ELEMENTS):
+    for j, element in enumerate(inputs.elements):
         if element in ("Dy", "Tb"):
             out[:, :, j] *= thrift[:, None, :]
     return out
@@ -284,14 +295,19 @@ def run_chunk(
     secondary = recycling(inputs, draws, scenario, bloc_use)
 
     cap, secondary_cn = capacities(inputs, draws, scenario, world_demand)
-    flows = walk_chain(cap, scenario, years, bloc, secondary_cn)
+    flows = walk_chain(cap, scenario, years, bloc, secondary_cn, inputs.elements)
     free, dep = flows.free, flows.dep
     nonchina = [r for r in range(len(REGIONS)) if r != CHN]
     free_final = free[:, 3, nonchina].sum(axis=1)
     dep_nc_final = dep[:, 3, nonchina].sum(axis=1)
     cn_final = dep[:, 3, CHN]
-    to_bloc_cn = _active(scenario, years, bloc, stage="magnet", specific_only=False)[None]
-    via_third = _active(scenario, years, bloc, stage=None, specific_only=True)[None]
+    elements = inputs.elements
+    to_bloc_cn = _active(
+        scenario, years, bloc, stage="magnet", specific_only=False, elements=elements
+    )[None]
+    via_third = _active(scenario, years, bloc, stage=None, specific_only=True, elements=elements)[
+        None
+    ]
     b = draws.bloc_share[:, None, None]
     if scenario.allocation == "domestic_first":
         own = [REGIONS.index(r) for r in BLOC_REGIONS.get(bloc, ())]

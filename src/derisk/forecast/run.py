@@ -16,15 +16,15 @@ from derisk.data.blocs import resolve_bloc
 from derisk.forecast.inputs import BASE_YEAR, ModelInputs, load_inputs
 from derisk.forecast.model import ChunkResult, run_chunk
 from derisk.forecast.sampling import Draws, draw_parameters
-from derisk.forecast.scenario import MAGNET_ELEMENTS, MODEL_STAGES, REGIONS, Scenario
+from derisk.forecast.scenario import MODEL_STAGES, REGIONS, Scenario
 from derisk.forecast.summary import summarise
 
 DEFAULT_CHUNK = 500
 Progress = Callable[[int], None]
 
 
-def _stockpile(scenario: Scenario) -> np.ndarray:
-    return np.array([scenario.stockpile.tonnes.get(e, 0.0) for e in MAGNET_ELEMENTS])
+def _stockpile(scenario: Scenario, elements: tuple[str, ...]) -> np.ndarray:
+    return np.array([scenario.stockpile.tonnes.get(e, 0.0) for e in elements])
 
 
 def _concat(results: list[ChunkResult]) -> ChunkResult:
@@ -48,7 +48,7 @@ def simulate(
     """All draws, chunk by chunk; `dask` is a scheduler address or 'local'."""
     n = draws.bloc_share.shape[0]
     slices = [slice(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
-    stock = _stockpile(scenario)
+    stock = _stockpile(scenario, inputs.elements)
     if dask:
         from derisk.forecast.distributed import map_chunks
 
@@ -70,7 +70,7 @@ def to_dataset(
     n = result.demand.shape[0]
     coords = {
         "draw": np.arange(n),
-        "element": list(MAGNET_ELEMENTS),
+        "element": list(inputs.elements),
         "stage": list(MODEL_STAGES),
         "region": list(REGIONS),
         "year": inputs.years.astype(int),
