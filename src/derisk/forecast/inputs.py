@@ -335,8 +335,22 @@ def china_magnet_base(store: object) -> tuple[float, float, str]:
     return float(latest.iloc[0]), year, ids
 
 
+class _TableCache:
+    """Reads each table once per load: the inputs ask for the same tables many times."""
+
+    def __init__(self, store: object) -> None:
+        self._store = store
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = self._store.table(name)  # type: ignore[attr-defined]
+        return self._tables[name]
+
+
 def load_inputs(store: object, path: str, start_year: int, end_year: int) -> ModelInputs:
     """Collect the model's starting point from the store."""
+    store = _TableCache(store)
     years = np.arange(BASE_YEAR, end_year + 1)
     if start_year < BASE_YEAR + 1 and start_year != BASE_YEAR:
         years = np.arange(start_year, end_year + 1)

@@ -217,6 +217,7 @@ def check_chain_balance(flows: Flows, secondary_cn: np.ndarray) -> None:
     China keeps a surplus), and each stage's feed equals the previous stage's output plus
     secondary feed.
     """
+    output = flows.output
     kept = np.zeros_like(flows.feed)
     kept[:, :, CHN] = flows.surplus
     labels = {
@@ -226,8 +227,8 @@ def check_chain_balance(flows: Flows, secondary_cn: np.ndarray) -> None:
         "element": range(flows.feed.shape[3]),
         "year": range(flows.feed.shape[-1]),
     }
-    check_balance(flows.feed, flows.output, kept, labels=labels, name="stage x region")
-    prev = flows.output[:, :-1].sum(axis=2)
+    check_balance(flows.feed, output, kept, labels=labels, name="stage x region")
+    prev = output[:, :-1].sum(axis=2)
     prev[:, 0] += secondary_cn
     check_balance(
         prev,
@@ -271,10 +272,11 @@ def recycling(
     n_ages = len(years)
     secondary = np.zeros(bloc_use.shape[:1] + bloc_use.shape[2:])
     for u in range(bloc_use.shape[1]):
-        mean = draws.lifetimes[:, u]
+        # One curve per distinct lifetime: fixed lifetimes repeat across draws.
+        means, which = np.unique(draws.lifetimes[:, u], return_inverse=True)
         kind = scenario.recycling.lifetime_kind
-        sd = None if kind == "fixed" else mean * LIFETIME_CV
-        curve = survival_curve(kind, mean, sd, n_ages=n_ages, timing="middle")
+        sd = None if kind == "fixed" else means * LIFETIME_CV
+        curve = survival_curve(kind, means, sd, n_ages=n_ages, timing="middle")[which]
         result = inflow_driven(bloc_use[:, u], curve[:, None, :])
         secondary += result.outflow
     on = (years >= scenario.recycling.start_year)[None, None, :]
