@@ -122,3 +122,31 @@ def test_unknown_preset_bad_yaml_and_extends_loop(tmp_path: Path) -> None:
         load_scenario(str(loop))
     with pytest.raises(InputError, match="path=value"):
         apply_set({}, "no-equals-sign")
+
+
+def _cited_ids(source: str) -> list[str]:
+    """Source ids a parameter cites: tokens before any 'assumption' wording."""
+    import re
+
+    head = source.split("assumption")[0]
+    return [t for t in re.findall(r"[A-Za-z][A-Za-z0-9_.-]*\d[A-Za-z0-9_.-]*|[A-Z][A-Z_]{3,}",
+                                  head) if not t.isdigit()]
+
+
+def test_cited_sources_resolve_in_the_store(session_store) -> None:
+    known = set(session_store.table("sources")["source_id"])
+    for name in presets():
+        scenario = load_scenario(name)
+        texts = [d.source for d in (
+            scenario.intensity.dy_tb_annual_reduction, scenario.china.capacity_growth,
+            scenario.recycling.collection_rate, scenario.recycling.recovery_yield,
+            *scenario.demand.multiplier.values(), *scenario.demand.bloc_share.values(),
+            *scenario.demand.substitution.values(), *scenario.recycling.lifetimes.values())]
+        texts += [c.source for c in scenario.china.export_controls]
+        for text in texts:
+            if text.startswith("assumption"):
+                continue  # labelled as a judgement call; nothing to resolve
+            cited = _cited_ids(text)
+            assert cited, (name, text)
+            unknown = [c for c in cited if c not in known]
+            assert not unknown, (name, text, unknown)
