@@ -72,9 +72,7 @@ def tile_elements(inputs: ModelInputs, n: int = N_ELEMENTS) -> ModelInputs:
         demand_path=tile(inputs.demand_path, 1),
         mining_base=tile(inputs.mining_base, 1),
         refining_base=tile(inputs.refining_base, 1),
-        metal_base=tile(inputs.metal_base, 1),
-        magnet_base_low=tile(inputs.magnet_base_low, 1),
-        magnet_base_high=tile(inputs.magnet_base_high, 1),
+        elements=tuple(f"{MAGNET_ELEMENTS[k]}#{i}" for i, k in enumerate(source)),
         facilities=[
             dataclasses.replace(f, element_share=tile(f.element_share, 0))
             for f in inputs.facilities

@@ -57,7 +57,8 @@ ASSUMPTIONS = {
     "(shared/reference/demand/NOTES.md)",
     "other_uses_mix": "IEA gives 'other uses' of magnet REEs only as a total; derisk splits it "
     "with the EV element mix",
-    "china_metal": "no sourced capacity for China's metal stage; taken as equal to its refining",
+    "china_capacity": "China's separation, metal and magnet capacity are calibrated so the 2024 "
+    "world market clears (swing supplier); see docs/METHODS.md",
     "missing_na": "USGS 'NA' element contents (e.g. Dy, Tb at Mountain Pass) are modelled as 0",
 }
 
@@ -84,9 +85,6 @@ class ModelInputs:
     demand_path: np.ndarray  # (end_use, element, year) t element, world
     mining_base: np.ndarray  # (region, element) t element, BASE_YEAR
     refining_base: np.ndarray  # (region, element)
-    metal_base: np.ndarray  # (region, element)
-    magnet_base_low: np.ndarray  # (region, element)
-    magnet_base_high: np.ndarray
     facilities: list[Facility]
     delays: pd.DataFrame
     sources: dict[str, list[str]] = field(default_factory=dict)
@@ -318,23 +316,6 @@ def delay_table(store: object, as_of: int = AS_OF_YEAR) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
-def china_magnet_base(store: object) -> tuple[float, float, str]:
-    """China's latest NdFeB output (t magnet) and its source, from market_sizes."""
-    rows = store.table("market_sizes")  # type: ignore[attr-defined]
-    rows = rows[
-        (rows["scope"] == "China")
-        & rows["metric"].str.contains("NdFeB")
-        & rows["metric"].str.contains("production")
-        & rows["value"].notna()
-    ]
-    latest = rows.sort_values("year").groupby("year")["value"].sum().tail(1)
-    if latest.empty:
-        raise InputError("no China NdFeB production in the store", column="market_sizes")
-    year = int(latest.index[0])
-    ids = ";".join(sorted(set(rows.loc[rows["year"] == year, "source_id"])))
-    return float(latest.iloc[0]), year, ids
-
-
 class _TableCache:
     """Reads each table once per load: the inputs ask for the same tables many times."""
 
@@ -357,16 +338,9 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
     split = region_element_split(store)
     mining = _iea_supply(store, "mining", split)
     refining = _iea_supply(store, "separation", split)
-    metal = refining.copy() * 0
-    metal[REGIONS.index("CHN")] = refining[REGIONS.index("CHN")]
     demand = demand_path(store, path, years)
     mix = demand[:, :, 0].sum(axis=0)
     mix = mix / mix.sum()
-    tonnes, magnet_year, magnet_ids = china_magnet_base(store)
-    magnet_low = np.zeros((len(REGIONS), len(MAGNET_ELEMENTS)))
-    magnet_high = magnet_low.copy()
-    magnet_low[REGIONS.index("CHN")] = tonnes * MAGNET_RE_CONTENT[0] * mix
-    magnet_high[REGIONS.index("CHN")] = tonnes * MAGNET_RE_CONTENT[1] * mix
     plants, skipped = facilities(store, split)
     for plant in plants:
         if plant.stage == "magnet":
@@ -376,9 +350,6 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
         demand_path=demand,
         mining_base=mining,
         refining_base=refining,
-        metal_base=metal,
-        magnet_base_low=magnet_low,
-        magnet_base_high=magnet_high,
         facilities=plants,
         delays=delay_table(store),
         skipped=skipped,
@@ -387,7 +358,7 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
             "mining_base": [IEA],
             "refining_base": [IEA],
             "element_split": ["usgs-myb-2022-ree-tables", "fastmarkets-2024-quota"],
-            "china_magnets": [f"{magnet_ids} ({magnet_year})", "COURAGE_FAQ"],
+            "magnet_re_content": ["COURAGE_FAQ"],
             "facilities": sorted({p.source_id for p in plants}),
         },
     )

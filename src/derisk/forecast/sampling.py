@@ -50,7 +50,6 @@ class Draws:
     lifetimes: np.ndarray  # (draw, end_use)
     start_year: np.ndarray  # (draw, facility)  nan = never
     capacity: np.ndarray  # (draw, facility)
-    re_content: np.ndarray  # (draw,) magnet rare-earth mass fraction for China's magnets
 
     def take(self, index: slice) -> Draws:
         return Draws(**{k: v[index] for k, v in self.__dict__.items()})
@@ -89,7 +88,6 @@ def draw_parameters(scenario: Scenario, inputs: ModelInputs, bloc: str, n: int, 
         [sample(scenario.recycling.lifetimes.get(u, default_life), rng, n) for u in uses], axis=1
     )
     start, capacity = _facility_draws(scenario, inputs, rng, n)
-    re_content = rng.uniform(0.29, 0.325, n)
     for arr in (substitution, bloc_share, collection, recovery):
         np.clip(arr, 0.0, 1.0, out=arr)
     return Draws(
@@ -103,7 +101,6 @@ def draw_parameters(scenario: Scenario, inputs: ModelInputs, bloc: str, n: int, 
         lifetimes=np.clip(lifetimes, 1, None),
         start_year=start,
         capacity=capacity,
-        re_content=re_content,
     )
 
 
