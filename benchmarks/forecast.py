@@ -34,7 +34,7 @@ import numpy as np
 from derisk.data.store import Store
 from derisk.forecast.inputs import ModelInputs, load_inputs
 from derisk.forecast.lifetimes import survival_curve, weibull_shape_scale
-from derisk.forecast.model import LIFETIME_CV, ChunkResult, run_chunk
+from derisk.forecast.model import LIFETIME_CV, run_chunk
 from derisk.forecast.run import DEFAULT_CHUNK, forecast, resolve_bloc, simulate, to_dataset
 from derisk.forecast.sampling import Draws, draw_parameters
 from derisk.forecast.scenario import MAGNET_ELEMENTS, MODEL_STAGES, REGIONS, load_scenario
@@ -223,7 +223,7 @@ def _tiled(store: Store) -> tuple[ModelInputs, Draws]:
 
 
 def case_chain17(store: Store, n: int) -> dict:
-    """run_chunk on the tiled 17-element inputs, if the model code accepts them."""
+    """The model on inputs tiled to 17 element slots: simulate, Dataset and summary."""
     scenario = load_scenario(SCENARIO)
     bloc = resolve_bloc(store, BLOC)
     tiled, _ = _tiled(store)
@@ -238,9 +238,10 @@ def case_chain17(store: Store, n: int) -> dict:
     draws = draw_parameters(scenario, tiled, bloc, n, SEED)
 
     def run() -> None:
-        parts = [run_chunk(tiled, draws.take(s), scenario, bloc, stockpile) for s in _chunks(n)]
-        for f in dataclasses.fields(ChunkResult):
-            np.concatenate([getattr(p, f.name) for p in parts])
+        result = simulate(tiled, draws, scenario, bloc, DEFAULT_CHUNK)
+        ds = to_dataset(result, tiled, scenario, bloc, SEED)
+        ds = ds.sel(year=slice(scenario.start_year, scenario.end_year))
+        ds.attrs["summary"] = summarise(ds, scenario.derisk_threshold)
 
     return _timed(run, n)
 
@@ -340,7 +341,7 @@ def main() -> None:
         )
 
         print(
-            f"\n[2] full model at {N_ELEMENTS} elements: run_chunk on inputs tiled to "
+            f"\n[2] full model at {N_ELEMENTS} elements: simulate + Dataset on inputs tiled to "
             f"{N_ELEMENTS} element slots"
         )
         chain17: dict[int, dict] = {}
@@ -352,7 +353,7 @@ def main() -> None:
             chain17[DRAW_COUNTS[0]] = probe
             chain17[n_big] = spawn("chain17", n_big, store_path)
             for n in DRAW_COUNTS:
-                print("  " + _row(chain17[n]) + "  [run_chunk only, no Dataset]")
+                print("  " + _row(chain17[n]) + "  [simulate + Dataset + summary]")
 
         n_proxy = round(n_big * N_ELEMENTS / len(MAGNET_ELEMENTS))
         print(

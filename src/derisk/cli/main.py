@@ -337,7 +337,7 @@ def forecast_cmd(
     set_: Annotated[list[str] | None, typer.Option("--set", help="dotted.path=value")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=".nc, .csv or .parquet")] = None,
     dask: Annotated[str | None, typer.Option(help="Scheduler address, or 'local'.")] = None,
-    chunk_size: Annotated[int, typer.Option(min=1)] = 500,
+    chunk_size: Annotated[int, typer.Option(min=1)] = 50,
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
