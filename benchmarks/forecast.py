@@ -370,7 +370,7 @@ def main() -> None:
             f"{len(REGIONS)} regions x {n_years} years (model.recycling with a region axis; "
             "inflow split evenly over regions): inflow-driven in-use stock, Weibull lifetime "
             "per draw and end use, secondary = outflow x collection x recovery; no stage "
-            "chain (walk_chain cannot take 17 elements, see [2]) and no balance check in "
+            "chain and no balance check in "
             "either implementation; all draws' stock and secondary supply are kept"
         )
         core = {n: spawn("core17", n, store_path) for n in DRAW_COUNTS}
