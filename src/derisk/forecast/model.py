@@ -20,6 +20,9 @@ from derisk.forecast.scenario import MAGNET_ELEMENTS, MODEL_STAGES, REGIONS, Sce
 from derisk.forecast.stocks import inflow_driven
 
 CHN = REGIONS.index("CHN")
+assert CHN == 0, "China must be the first region: the model slices the others as [1:]"
+#: Every region but China, as a slice (a view, unlike a list index, which copies).
+OTHERS = slice(1, None)
 BLOC_REGIONS = {
     "US": ("USA",),
     "EU27": ("EU",),
@@ -121,7 +124,7 @@ def capacities(
     secondary_cn = np.maximum(d0 - mined0, 0.0) * _divide(
         world_demand, np.broadcast_to(d0, world_demand.shape)
     )
-    others = np.delete(cap, CHN, axis=2).sum(axis=2)  # (d, s, e, t)
+    others = cap[:, :, OTHERS].sum(axis=2)  # (d, s, e, t)
     if scenario.china.capacity_path == "residual":
         # China is the swing supplier: it fills (1+g)^k x world demand that others cannot.
         target = world_demand * growth
@@ -174,16 +177,15 @@ def walk_chain(
     free[:, 0, CHN] = 0.0
     dep[:, 0, CHN] = cap[:, 0, CHN]
     feed[:, 0] = cap[:, 0]
-    nonchina = [r for r in range(len(REGIONS)) if r != CHN]
     for s in range(1, 4):
         exportable = _active(
             scenario, years, bloc, stage=MODEL_STAGES[s - 1], specific_only=False, elements=elements
         )[None]
-        free_pool = free[:, s - 1, nonchina].sum(axis=1)
-        dep_nc_pool = dep[:, s - 1, nonchina].sum(axis=1)
+        free_pool = free[:, s - 1, OTHERS].sum(axis=1)
+        dep_nc_pool = dep[:, s - 1, OTHERS].sum(axis=1)
         cn_out = dep[:, s - 1, CHN]
         cn_export = cn_out * exportable
-        cap_nc = cap[:, s, nonchina].sum(axis=1)
+        cap_nc = cap[:, s, OTHERS].sum(axis=1)
         cap_cn = cap[:, s, CHN]
         if scenario.routing == "non_china_first":
             free_used = np.minimum(free_pool, cap_nc)
@@ -199,11 +201,11 @@ def walk_chain(
         cn_feed = (free_pool - free_used) + (dep_nc_pool - from_nc) + (cn_out - from_cn) + extra
         cn_made = np.minimum(cap_cn, cn_feed)
         surplus[:, s] = cn_feed - cn_made
-        weight = _divide(cap[:, s, nonchina], cap_nc[:, None])
-        free[:, s, nonchina] = weight * free_used[:, None]
-        dep[:, s, nonchina] = weight * dep_used[:, None]
+        weight = _divide(cap[:, s, OTHERS], cap_nc[:, None])
+        free[:, s, OTHERS] = weight * free_used[:, None]
+        dep[:, s, OTHERS] = weight * dep_used[:, None]
         dep[:, s, CHN] = cn_made
-        feed[:, s, nonchina] = free[:, s, nonchina] + dep[:, s, nonchina]
+        feed[:, s, OTHERS] = free[:, s, OTHERS] + dep[:, s, OTHERS]
         feed[:, s, CHN] = cn_feed
     flows = Flows(free=free, dep=dep, feed=feed, surplus=surplus)
     check_chain_balance(flows, secondary_cn)
@@ -299,9 +301,8 @@ def run_chunk(
     cap, secondary_cn = capacities(inputs, draws, scenario, world_demand)
     flows = walk_chain(cap, scenario, years, bloc, secondary_cn, inputs.elements)
     free, dep = flows.free, flows.dep
-    nonchina = [r for r in range(len(REGIONS)) if r != CHN]
-    free_final = free[:, 3, nonchina].sum(axis=1)
-    dep_nc_final = dep[:, 3, nonchina].sum(axis=1)
+    free_final = free[:, 3, OTHERS].sum(axis=1)
+    dep_nc_final = dep[:, 3, OTHERS].sum(axis=1)
     cn_final = dep[:, 3, CHN]
     elements = inputs.elements
     to_bloc_cn = _active(
