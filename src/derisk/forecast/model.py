@@ -87,11 +87,12 @@ def capacities(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Capacity (draw, stage, region, element, year) and China's secondary feed (d, e, t).
 
-    Sourced: 2024 mining and refining outside China and in China's mines (IEA), plants
-    outside China (facilities). Calibrated: China's separation, metal and magnet
-    capacity are set so the 2024 world market clears, and the 2024 gap between world
-    demand and world mining (recycling and stocks, mostly in China) is China-based
-    secondary feed; both then follow China's path (docs/METHODS.md).
+    Sourced: 2024 mining and refining outside China (IEA) and plants outside China
+    (facilities). Calibrated, not sourced: China's capacity at every stage. On the
+    'residual' path China is the swing supplier, filling (1+g)^k x world demand that
+    others cannot; on the 'growth' path its 2024 clearing capacity grows at (1+g). The
+    2024 gap between world demand and world mining (recycling and stocks, mostly in
+    China) is Chinese secondary feed that grows with demand (docs/METHODS.md).
     """
     years = inputs.years
     n = draws.bloc_share.shape[0]
