@@ -10,8 +10,9 @@ _CHINA = "#c0392b"
 _OTHER = "#7f8c8d"
 
 
-def _source_note(fig: go.Figure, sources: str) -> go.Figure:
+def _source_note(fig: go.Figure, cited: pd.Series) -> go.Figure:
     """Put the source ids under the chart, wrapped, so a pasted image still cites them."""
+    sources = "; ".join(sorted({s for ids in cited.dropna() for s in ids.split(";") if s}))
     lines, line = [], "Sources:"
     for sid in sources.split("; "):
         if len(line) + len(sid) > 140:
@@ -53,8 +54,7 @@ def china_share_by_stage(summary: pd.DataFrame) -> go.Figure:
         title="China's share of world output by stage (latest year with data)",
         yaxis={"title": "% of world output", "range": [0, 110]},
     )
-    sources = "; ".join(sorted({s for ids in rows["sources"] for s in ids.split(";") if s}))
-    return _source_note(fig, sources)
+    return _source_note(fig, rows["sources"])
 
 
 def mining_over_time(conc: pd.DataFrame) -> go.Figure:
@@ -84,8 +84,7 @@ def mining_over_time(conc: pd.DataFrame) -> go.Figure:
     fig.update_layout(title="Rare-earth mining: China's share and market concentration")
     fig.update_yaxes(title_text="China share (%)", range=[0, 100], secondary_y=False)
     fig.update_yaxes(title_text="HHI", range=[0, 10_000], secondary_y=True)
-    sources = "; ".join(sorted({s for ids in rows["sources"] for s in ids.split(";") if s}))
-    return _source_note(fig, sources)
+    return _source_note(fig, rows["sources"])
 
 
 def dependency_bounds(dep: pd.DataFrame, bloc: str) -> go.Figure:
@@ -111,5 +110,4 @@ def dependency_bounds(dep: pd.DataFrame, bloc: str) -> go.Figure:
         yaxis={"title": "% of supply", "range": [0, 100]},
         title=f"{bloc}: share of supply that depends on China at or above each stage",
     )
-    sources = "; ".join(sorted({s for ids in rows["sources"] for s in ids.split(";") if s}))
-    return _source_note(fig, sources)
+    return _source_note(fig, rows["sources"])
