@@ -86,7 +86,7 @@ def _years(v: dict) -> str:
 def print_prognosis(store: Store, console: Console) -> None:
     """Baseline and export-controls-2025 for the US and the EU: year de-risked, worst gap."""
     from derisk.forecast.run import forecast
-    from derisk.forecast.scenario import load_scenario
+    from derisk.forecast.scenario import MAGNET_ELEMENTS, load_scenario
 
     table = Table(
         title=f"Prognosis to 2050 ({DEMO_DRAWS} draws, seed {DEMO_SEED}): year "
@@ -107,7 +107,8 @@ def print_prognosis(store: Store, console: Console) -> None:
             with console.status(f"forecast {name} / {bloc}"):
                 ds = forecast(store, scenario, bloc=bloc, draws=DEMO_DRAWS, seed=DEMO_SEED)
             summary = ds.attrs["summary"]
-            for element, v in summary["year_derisked"].items():
+            for element in MAGNET_ELEMENTS:  # the sourced demand; co-products are in the JSON
+                v = summary["year_derisked"][element]
                 w = summary["worst_shortfall"][element]
                 table.add_row(
                     name,

@@ -106,7 +106,7 @@ def test_mass_balance_check_fires_on_a_perturbed_flow(session_store: Store) -> N
     draws = draw_parameters(scenario, inputs, "US", 5, seed=1)
     world = demand(inputs, draws, scenario).sum(axis=1)
     cap, secondary = capacities(inputs, draws, scenario, world)
-    flows = walk_chain(cap, scenario, inputs.years, "US", secondary)
+    flows = walk_chain(cap, scenario, inputs.years, "US", secondary, inputs.elements)
     check_chain_balance(flows, secondary)  # balanced as computed
     flows.dep[2, 2, 0, 1, 7] += 1.0
     with pytest.raises(MassBalanceError):

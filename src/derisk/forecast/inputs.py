@@ -15,16 +15,34 @@ import numpy as np
 import pandas as pd
 
 from derisk.errors import InputError
-from derisk.forecast.scenario import MAGNET_ELEMENTS, MODEL_STAGES, REGIONS
+from derisk.forecast.scenario import ELEMENTS, MAGNET_ELEMENTS, MODEL_STAGES, REGIONS
 
 IEA = "IEA_CMDE2025"
 BASE_YEAR = 2024
 #: The facilities table is a snapshot as of the dataset date (policy/NOTES.md: 2026-11-28).
 AS_OF_YEAR = 2026
 MODEL_END_USES = ("ev", "wind", "other")
-#: Oxide -> element mass factors computed from standard atomic weights by the demand
-#: compilers (shared/reference/demand/NOTES.md); not sourced figures, so flagged here.
-OXIDE_TO_ELEMENT = {"Nd": 0.857, "Pr": 0.828, "Dy": 0.871, "Tb": 0.850}
+#: Standard atomic weights (IUPAC CIAAW, abridged; Pm has no stable isotope, 145 is the
+#: mass number of its longest-lived isotope) and the oxide each element is reported as.
+#: They only compute oxide -> element factors, which the demand compilers computed the
+#: same way for Nd, Pr, Dy, Tb (shared/reference/demand/NOTES.md); not sourced figures.
+ATOMIC_WEIGHT = {
+    "O": 15.999, "Sc": 44.956, "Y": 88.906, "La": 138.905, "Ce": 140.116, "Pr": 140.908,
+    "Nd": 144.242, "Pm": 145.0, "Sm": 150.36, "Eu": 151.964, "Gd": 157.25, "Tb": 158.925,
+    "Dy": 162.5, "Ho": 164.930, "Er": 167.259, "Tm": 168.934, "Yb": 173.045, "Lu": 174.967,
+}  # fmt: skip
+OXIDE_FORMULA = {e: (2, 3) for e in ELEMENTS} | {"Ce": (1, 2), "Pr": (6, 11), "Tb": (4, 7)}
+
+
+def oxide_to_element(element: str) -> float:
+    """Mass of element per mass of its oxide, to 3 decimals (as the NOTES factors)."""
+    metal, oxygen = OXIDE_FORMULA[element]
+    m = metal * ATOMIC_WEIGHT[element]
+    return round(m / (m + oxygen * ATOMIC_WEIGHT["O"]), 3)
+
+
+OXIDE_TO_ELEMENT = {e: oxide_to_element(e) for e in ELEMENTS}
+N_MAGNET = len(MAGNET_ELEMENTS)
 #: Sintered NdFeB is 29-32.5 wt% rare earths (COURAGE_FAQ, magnet_composition).
 MAGNET_RE_CONTENT = (0.29, 0.325)
 #: Model regions: countries named in REGIONS map to themselves; EU27 members (from the
@@ -53,8 +71,14 @@ CHINA_HEAVY_QUOTA = (10_140.0, 135_000.0)
 ASSUMPTIONS = {
     "region_deposit": "each region's ore has the element distribution of one USGS-tabulated "
     "deposit (REGION_DEPOSIT); Myanmar's clays are taken as Jiangxi's Xinfeng type",
-    "oxide_to_element": "Nd 0.857, Pr 0.828, Dy 0.871, Tb 0.850 from standard atomic weights "
-    "(shared/reference/demand/NOTES.md)",
+    "oxide_to_element": "computed from standard atomic weights (Nd 0.857, Pr 0.828, Dy 0.871, "
+    "Tb 0.850 as in shared/reference/demand/NOTES.md; the same rule for the other elements)",
+    "coproducts": "the non-magnet rare earths are mined and separated as co-products in the "
+    "proportions of each region's representative ore (USGS deposit compositions), scaled "
+    "from the IEA's magnet-REE tonnages; their 2024 world demand is taken as that 2024 "
+    "co-production (estimate: the market is assumed to clear)",
+    "coproduct_stages": "the non-magnet rare earths end at separated products: their metal "
+    "and magnet stages pass the separation output through unchanged",
     "other_uses_mix": "IEA gives 'other uses' of magnet REEs only as a total; derisk splits it "
     "with the EV element mix",
     "china_capacity": "China's separation, metal and magnet capacity are calibrated so the 2024 "
@@ -71,7 +95,9 @@ class Facility:
     status: str
     capacity_low: float  # t magnet-REE element per year
     capacity_high: float
-    element_share: np.ndarray  # over MAGNET_ELEMENTS
+    #: t of each element (ELEMENTS) per t of magnet-REE capacity: the magnet elements sum
+    #: to 1; mining and separation plants add their ore's co-products on top.
+    element_share: np.ndarray
     announced: float  # first announced start year (nan if none)
     actual: float  # actual start year (nan if none)
     source_id: str
@@ -90,35 +116,49 @@ class ModelInputs:
     sources: dict[str, list[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     #: Labels of the element axis of every array above (the model reads them from here).
-    elements: tuple[str, ...] = MAGNET_ELEMENTS
+    elements: tuple[str, ...] = ELEMENTS
+    #: China's latest full-year quotas as t element (stage[mining, separation], element);
+    #: None when the store has none (the 'quota' capacity path then refuses to run).
+    china_quota: np.ndarray | None = None
+
+    @property
+    def magnet(self) -> slice:
+        """The magnet elements lead the element axis."""
+        return slice(0, N_MAGNET)
+
+    @property
+    def coproducts(self) -> slice:
+        return slice(N_MAGNET, len(self.elements))
 
 
-def _element_split(store: object) -> dict[str, np.ndarray]:
+def _oxide_percent(store: object) -> dict[str, np.ndarray]:
+    """Per cent of TREO per element (ELEMENTS order) for each tabulated deposit; NA -> 0."""
     comp = store.table("deposit_composition")  # type: ignore[attr-defined]
-    shares = {}
-    for deposit, rows in comp.groupby("deposit"):
-        values = {
-            e: float(rows.loc[rows["element"] == e, "value"].fillna(0).sum())
-            for e in MAGNET_ELEMENTS
-        }
-        oxide = np.array([values[e] for e in MAGNET_ELEMENTS])
-        element = oxide * np.array([OXIDE_TO_ELEMENT[e] for e in MAGNET_ELEMENTS])
-        shares[deposit] = element / element.sum() if element.sum() else element
-    return shares
+    return {
+        d: np.array(
+            [float(rows.loc[rows["element"] == e, "value"].fillna(0).sum()) for e in ELEMENTS]
+        )
+        for d, rows in comp.groupby("deposit")
+    }
+
+
+def _per_magnet_tonne(oxide_pct: np.ndarray) -> np.ndarray:
+    element = oxide_pct * np.array([OXIDE_TO_ELEMENT[e] for e in ELEMENTS])
+    magnet = element[:N_MAGNET].sum()
+    return element / magnet if magnet else np.zeros_like(element)
+
+
+def _china_blend(pct: dict[str, np.ndarray]) -> np.ndarray:
+    """China's ore: light and ion-adsorption types weighted by the mining quota (t REO)."""
+    heavy, total = CHINA_HEAVY_QUOTA
+    return (1 - heavy / total) * pct[REGION_DEPOSIT["ROW"]] + heavy / total * pct[
+        "Xinfeng, Jiangxi"
+    ]
 
 
 def region_oxide_percent(store: object) -> dict[str, np.ndarray]:
     """Per cent of TREO that is Nd, Pr, Dy, Tb oxide in each region's representative ore."""
-    comp = store.table("deposit_composition")  # type: ignore[attr-defined]
-    pct = {
-        d: np.array(
-            [
-                float(rows.loc[rows["element"] == e, "value"].fillna(0).sum())
-                for e in MAGNET_ELEMENTS
-            ]
-        )
-        for d, rows in comp.groupby("deposit")
-    }
+    pct = {d: v[:N_MAGNET] for d, v in _oxide_percent(store).items()}
     out = {r: pct[d] for r, d in REGION_DEPOSIT.items()}
     for region in REGIONS:
         out.setdefault(region, pct[REGION_DEPOSIT["ROW"]])
@@ -126,23 +166,25 @@ def region_oxide_percent(store: object) -> dict[str, np.ndarray]:
 
 
 def region_element_split(store: object) -> dict[str, np.ndarray]:
-    """Share of each magnet rare earth in a region's magnet-REE output (element mass)."""
-    by_deposit = _element_split(store)
-    missing = set(REGION_DEPOSIT.values()) - set(by_deposit)
+    """t of each element per t of magnet-REE output in each region (ELEMENTS order).
+
+    The magnet elements sum to 1 (their mix); the other elements are the co-products
+    that come with that tonne in the region's ore.
+    """
+    pct = _oxide_percent(store)
+    missing = set(REGION_DEPOSIT.values()) - set(pct)
     if missing:
         raise InputError(
             "deposit composition missing from the store",
             column="deposit",
             found=", ".join(sorted(missing)),
         )
+    split = {r: _per_magnet_tonne(pct[d]) for r, d in REGION_DEPOSIT.items()}
+    # China's ore: the two types blended by their share of the mining quota (t REO).
     heavy, total = CHINA_HEAVY_QUOTA
-    china = (1 - heavy / total) * by_deposit[REGION_DEPOSIT["ROW"]] + heavy / total * by_deposit[
-        "Xinfeng, Jiangxi"
-    ]
-    split = {r: by_deposit[d] for r, d in REGION_DEPOSIT.items()}
-    split["CHN"] = china
+    split["CHN"] = _per_magnet_tonne(_china_blend(pct))
     for region in REGIONS:
-        split.setdefault(region, by_deposit[REGION_DEPOSIT["ROW"]])
+        split.setdefault(region, split["ROW"])
     return split
 
 
@@ -155,10 +197,17 @@ def _iea(store: object, label: str, scenario: str, year: int | None = None) -> p
     return rows.sort_values("year")
 
 
-def demand_path(store: object, path: str, years: np.ndarray) -> np.ndarray:
-    """World demand (end_use, element, year), t element, linear between IEA milestones."""
+def demand_path(
+    store: object, path: str, years: np.ndarray, coproduct_base: np.ndarray | None = None
+) -> np.ndarray:
+    """World demand (end_use, element, year), t element, linear between IEA milestones.
+
+    The IEA covers the magnet rare earths only. The others (coproduct_base, t element in
+    the base year) are put under 'other' uses and held flat here; the scenario's
+    other_rees_growth moves them.
+    """
     names = {"Nd": "Neodymium", "Pr": "Praseodymium", "Dy": "Dysprosium", "Tb": "Terbium"}
-    out = np.zeros((len(MODEL_END_USES), len(MAGNET_ELEMENTS), len(years)))
+    out = np.zeros((len(MODEL_END_USES), len(ELEMENTS), len(years)))
     for i, use in enumerate(("EV", "wind")):
         for j, element in enumerate(MAGNET_ELEMENTS):
             rows = _iea(store, f"{names[element]} - {use}", path)
@@ -170,8 +219,10 @@ def demand_path(store: object, path: str, years: np.ndarray) -> np.ndarray:
                 )
             out[i, j] = _interpolate(rows, years) * 1000.0
     other = _interpolate(_iea(store, "magnet REEs - other uses", path), years) * 1000.0
-    ev_mix = out[0] / out[0].sum(axis=0, keepdims=True)
-    out[2] = ev_mix * other
+    ev = out[0, :N_MAGNET]
+    out[2, :N_MAGNET] = ev / ev.sum(axis=0, keepdims=True) * other
+    if coproduct_base is not None:
+        out[2, N_MAGNET:] = coproduct_base[N_MAGNET:, None]
     return out
 
 
@@ -190,7 +241,7 @@ def _iea_supply(store: object, stage: str, split: dict[str, np.ndarray]) -> np.n
         "Malaysia": "MYS",
         "Rest of world": "ROW",
     }
-    out = np.zeros((len(REGIONS), len(MAGNET_ELEMENTS)))
+    out = np.zeros((len(REGIONS), len(ELEMENTS)))
     for country, region in names.items():
         rows = _iea(store, f"magnet REE supply - {label} - {country}", "", BASE_YEAR)
         if rows.empty:
@@ -213,9 +264,11 @@ def _capacity(
     if pd.isna(value):
         return None
     factors = np.array([OXIDE_TO_ELEMENT[e] for e in MAGNET_ELEMENTS])
-    nd_pr = split[:2] / split[:2].sum() if split[:2].sum() else np.array([0.75, 0.25])
+    if not split[:2].sum() or not oxide_split.sum():
+        return None  # the region's ore has no magnet REEs to convert by
+    nd_pr = split[:2] / split[:2].sum()
     ndpr_factor = float(nd_pr[0] * factors[0] + nd_pr[1] * factors[1])
-    mix = oxide_split / oxide_split.sum() if oxide_split.sum() else np.full(4, 0.25)
+    mix = oxide_split / oxide_split.sum()
     if "ndpr" in unit and ("oxide" in unit or "equivalent" in unit or unit.startswith("t/yr ndpr")):
         return value * ndpr_factor, value * ndpr_factor
     if "magnet reo" in unit:
@@ -253,9 +306,11 @@ def facilities(store: object, split: dict[str, np.ndarray]) -> tuple[list[Facili
             )
             continue
         stage = "metal" if row["stage"] == "alloy" else row["stage"]
-        share = split[region]
-        if stage in ("magnet",):
-            share = None  # set by the model from the demand mix
+        share = split[region].copy()
+        if stage in ("metal", "magnet"):
+            share[N_MAGNET:] = 0.0  # magnet metal and magnets carry no co-products
+        if stage == "magnet":
+            share = None  # set by load_inputs from the demand mix
         out.append(
             Facility(
                 name=row["name"],
@@ -264,7 +319,7 @@ def facilities(store: object, split: dict[str, np.ndarray]) -> tuple[list[Facili
                 status=row["status"],
                 capacity_low=capacity[0],
                 capacity_high=capacity[1],
-                element_share=np.zeros(4) if share is None else share,
+                element_share=np.zeros(len(ELEMENTS)) if share is None else share,
                 announced=float(row["announced_start_first_year"])
                 if pd.notna(row["announced_start_first_year"])
                 else float("nan"),
@@ -316,6 +371,33 @@ def delay_table(store: object, as_of: int = AS_OF_YEAR) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def china_quota(store: object) -> tuple[np.ndarray | None, list[str]]:
+    """China's latest full-year mining and separation quotas as t element per element.
+
+    The quotas are t REO of all rare earths; they are split by China's blended ore
+    (REGION_DEPOSIT, CHINA_HEAVY_QUOTA) and converted at the oxide factors.
+    """
+    rows = store.table("china_quotas")  # type: ignore[attr-defined]
+    rows = rows[(rows["period"] == "full year") & rows["value"].notna()]
+    kinds = {"mining": "mining", "separation": "smelting/separation"}
+    years = [
+        set(rows.loc[rows["quota_type"] == kind, "year"].astype(int)) for kind in kinds.values()
+    ]
+    common = sorted(years[0] & years[1])
+    if not common:
+        return None, []
+    year = common[-1]
+    blend = _china_blend(_oxide_percent(store))
+    factors = np.array([OXIDE_TO_ELEMENT[e] for e in ELEMENTS])
+    out = np.zeros((2, len(ELEMENTS)))
+    sources = []
+    for i, kind in enumerate(kinds.values()):
+        row = rows[(rows["quota_type"] == kind) & (rows["year"] == year)].iloc[0]
+        out[i] = float(row["value"]) * blend / 100.0 * factors
+        sources.append(str(row["source_id"]))
+    return out, sources
+
+
 class _TableCache:
     """Reads each table once per load: the inputs ask for the same tables many times."""
 
@@ -338,9 +420,10 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
     split = region_element_split(store)
     mining = _iea_supply(store, "mining", split)
     refining = _iea_supply(store, "separation", split)
-    demand = demand_path(store, path, years)
-    mix = demand[:, :, 0].sum(axis=0)
-    mix = mix / mix.sum()
+    demand = demand_path(store, path, years, coproduct_base=mining.sum(axis=0))
+    mix = demand[:, :N_MAGNET, 0].sum(axis=0)
+    mix = np.concatenate([mix / mix.sum(), np.zeros(len(ELEMENTS) - N_MAGNET)])
+    quota, quota_sources = china_quota(store)
     plants, skipped = facilities(store, split)
     for plant in plants:
         if plant.stage == "magnet":
@@ -353,8 +436,10 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
         facilities=plants,
         delays=delay_table(store),
         skipped=skipped,
+        china_quota=quota,
         sources={
-            "demand": [IEA],
+            "demand": [IEA, "usgs-myb-2022-ree-tables"],
+            "china_quota": quota_sources,
             "mining_base": [IEA],
             "refining_base": [IEA],
             "element_split": ["usgs-myb-2022-ree-tables", "fastmarkets-2024-quota"],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from derisk.errors import InputError
 from derisk.forecast.balance import check_balance
 from derisk.forecast.inputs import BASE_YEAR, ModelInputs
 from derisk.forecast.lifetimes import survival_curve
@@ -118,6 +119,10 @@ def capacities(
         cap[:, s, r] += (online * draws.capacity[:, i][:, None])[:, None, :] * plant.element_share[
             None, :, None
         ]
+    # The co-products end at separated products: metal and magnet stages pass them through.
+    co = inputs.coproducts
+    cap[:, 2, :, co] = cap[:, 1, :, co]
+    cap[:, 3, :, co] = cap[:, 1, :, co]
     since = np.clip(years - BASE_YEAR, 0, None)[None, None, :]
     growth = (1 + draws.china_growth[:, None, None]) ** since
     d0 = world_demand[:, :, t0][:, :, None]
@@ -126,12 +131,25 @@ def capacities(
         world_demand, np.broadcast_to(d0, world_demand.shape)
     )
     others = cap[:, :, OTHERS].sum(axis=2)  # (d, s, e, t)
-    if scenario.china.capacity_path == "residual":
+    if scenario.china.capacity_path in ("residual", "quota"):
         # China is the swing supplier: it fills (1+g)^k x world demand that others cannot.
         target = world_demand * growth
         cap[:, 0, CHN] = np.maximum(target - others[:, 0] - secondary_cn, 0.0)
         for s in (1, 2, 3):
             cap[:, s, CHN] = np.maximum(target - others[:, s], 0.0)
+        if scenario.china.capacity_path == "quota":
+            if inputs.china_quota is None:
+                raise InputError(
+                    "the quota capacity path needs China's full-year quotas in the store",
+                    column="china.capacity_path",
+                    expected="china_quotas rows with period 'full year' for mining and "
+                    "smelting/separation",
+                )
+            quota = inputs.china_quota[None, :, :, None] * growth[:, None]  # (d, 2, e, t)
+            cap[:, 0, CHN] = quota[:, 0]
+            cap[:, 1, CHN] = quota[:, 1]
+            cap[:, 2, CHN, co] = quota[:, 1, co]
+            cap[:, 3, CHN, co] = quota[:, 1, co]
     else:
         cap[:, 0, CHN] = inputs.mining_base[CHN][None, :, None] * growth
         for s in (1, 2, 3):
@@ -260,6 +278,8 @@ def demand(inputs: ModelInputs, draws: Draws, scenario: Scenario) -> np.ndarray:
     for j, element in enumerate(inputs.elements):
         if element in ("Dy", "Tb"):
             out[:, :, j] *= thrift[:, None, :]
+    grown = np.clip(years - BASE_YEAR, 0, None)[None, :]
+    out[:, :, inputs.coproducts] *= ((1 + draws.other_growth[:, None]) ** grown)[:, None, None, :]
     return out
 
 
@@ -273,7 +293,8 @@ def recycling(
     """
     years = inputs.years
     n_ages = len(years)
-    secondary = np.zeros(bloc_use.shape[:1] + bloc_use.shape[2:])
+    bloc_use = bloc_use[:, :, inputs.magnet]  # only end-of-life magnets are recycled
+    secondary = np.zeros(bloc_use.shape[:1] + (len(inputs.elements),) + bloc_use.shape[3:])
     for u in range(bloc_use.shape[1]):
         # One curve per distinct lifetime: fixed lifetimes repeat across draws.
         means, which = np.unique(draws.lifetimes[:, u], return_inverse=True)
@@ -281,7 +302,7 @@ def recycling(
         sd = None if kind == "fixed" else means * LIFETIME_CV
         curve = survival_curve(kind, means, sd, n_ages=n_ages, timing="middle")[which]
         result = inflow_driven(bloc_use[:, u], curve[:, None, :])
-        secondary += result.outflow
+        secondary[:, inputs.magnet] += result.outflow
     on = (years >= scenario.recycling.start_year)[None, None, :]
     rate = (draws.collection * draws.recovery)[:, None, None]
     return secondary * rate * on

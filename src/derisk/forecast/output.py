@@ -26,6 +26,7 @@ def forecast_json(ds: xr.Dataset) -> str:
                 "p10": v["p10"],
                 "p90": v["p90"],
                 "prob_by": {str(y): p for y, p in v["prob_by"].items()},
+                **({"note": v["note"]} if "note" in v else {}),
             }
             for e, v in summary["year_derisked"].items()
         },
@@ -43,6 +44,9 @@ def forecast_tables(ds: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
     summary = ds.attrs["summary"]
     rows = []
     for element, v in summary["year_derisked"].items():
+        if "note" in v:
+            rows.append({"element": element, "year_derisked_p50": v["note"]})
+            continue
         w = summary["worst_shortfall"][element]
         last = max(int(y) for y in v["prob_by"])
         rows.append(

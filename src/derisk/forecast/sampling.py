@@ -50,6 +50,7 @@ class Draws:
     lifetimes: np.ndarray  # (draw, end_use)
     start_year: np.ndarray  # (draw, facility)  nan = never
     capacity: np.ndarray  # (draw, facility)
+    other_growth: np.ndarray  # (draw,) yearly demand growth of the non-magnet rare earths
 
     def take(self, index: slice) -> Draws:
         return Draws(**{k: v[index] for k, v in self.__dict__.items()})
@@ -88,6 +89,8 @@ def draw_parameters(scenario: Scenario, inputs: ModelInputs, bloc: str, n: int, 
         [sample(scenario.recycling.lifetimes.get(u, default_life), rng, n) for u in uses], axis=1
     )
     start, capacity = _facility_draws(scenario, inputs, rng, n)
+    # Drawn last so that adding it left every earlier draw of a seed unchanged.
+    other_growth = sample(scenario.demand.other_rees_growth, rng, n)
     for arr in (substitution, bloc_share, collection, recovery):
         np.clip(arr, 0.0, 1.0, out=arr)
     return Draws(
@@ -101,6 +104,7 @@ def draw_parameters(scenario: Scenario, inputs: ModelInputs, bloc: str, n: int, 
         lifetimes=np.clip(lifetimes, 1, None),
         start_year=start,
         capacity=capacity,
+        other_growth=np.clip(other_growth, -0.99, None),
     )
 
 

@@ -19,6 +19,12 @@ from derisk.errors import InputError
 PRESET_DIR = Path(__file__).with_name("presets")
 END_USES = ("ev", "wind", "industrial_motors", "consumer_electronics", "defence", "other")
 MAGNET_ELEMENTS = ("Nd", "Pr", "Dy", "Tb")
+#: The model's element axis: the magnet rare earths first, then the other 13 rare earths.
+#: Pm has no ore (it does not occur in mined deposits) and Sc is not in the dataset's
+#: deposit compositions, so both stay at zero and are reported as having no data.
+ELEMENTS = MAGNET_ELEMENTS + (
+    "La", "Ce", "Sm", "Eu", "Gd", "Ho", "Er", "Tm", "Yb", "Lu", "Y", "Sc", "Pm",
+)  # fmt: skip
 REGIONS = ("CHN", "USA", "EU", "JPN", "KOR", "AUS", "CAN", "MYS", "MMR", "VNM", "BRA", "ROW")
 MODEL_STAGES = ("mining", "separation", "metal", "magnet")
 
@@ -66,6 +72,16 @@ class Demand(Strict):
     bloc_share: dict[str, Dist] = Field(default_factory=dict)
     substitution: dict[str, Dist] = Field(default_factory=dict)
     substitution_full_by: int = 2035
+    #: Yearly growth of demand for the non-magnet rare earths (La, Ce, Sm, Y ...), which
+    #: start from their 2024 co-production (docs/METHODS.md): no sourced projection exists.
+    other_rees_growth: Dist = Field(
+        default_factory=lambda: Dist(
+            dist="fixed",
+            value=0.0,
+            source="assumption: no sourced demand projection for the non-magnet rare earths; "
+            "held at their 2024 co-production",
+        )
+    )
 
     @model_validator(mode="after")
     def _known_end_uses(self) -> Demand:
@@ -103,13 +119,26 @@ class ExportControl(Strict):
 
     @model_validator(mode="after")
     def _dates(self) -> ExportControl:
+        unknown = [e for e in self.elements if e not in ELEMENTS]
+        if unknown:
+            raise ValueError(
+                f"unknown element(s) {', '.join(unknown)}; expected symbols from {ELEMENTS}"
+            )
         if self.end is not None and self.end < self.start:
             raise ValueError(f"end ({self.end}) is before start ({self.start})")
         return self
 
 
 class China(Strict):
-    capacity_path: Literal["residual", "growth"] = "residual"
+    """China's capacity path and export policy.
+
+    residual: China is the swing supplier that fills what others cannot (calibrated);
+    growth: its 2024 market-clearing capacity grows at capacity_growth;
+    quota: mining and separation follow the latest full-year quotas (china_quotas),
+    growing at capacity_growth, with metal and magnet capacity as on the residual path.
+    """
+
+    capacity_path: Literal["residual", "growth", "quota"] = "residual"
     capacity_growth: Dist
     export_controls: list[ExportControl] = Field(default_factory=list)
     reexport_share: Annotated[float, Field(ge=0, le=1)] = 0.0
@@ -240,11 +269,28 @@ def apply_set(data: dict[str, Any], assignment: str) -> dict[str, Any]:
                 )
         node = node[key]
     leaf = node.get(keys[-1])
-    if isinstance(leaf, dict) and "dist" in leaf and isinstance(value, int | float):
+    is_dist = (isinstance(leaf, dict) and "dist" in leaf) or _field_is_dist(keys)
+    if is_dist and isinstance(value, int | float) and not isinstance(value, bool):
         # `--set recycling.collection_rate=0.5` fixes an uncertain parameter at 0.5.
         value = {"dist": "fixed", "value": float(value), "source": "user --set"}
     node[keys[-1]] = value
     return out
+
+
+def _field_is_dist(keys: list[str]) -> bool:
+    """Whether a dotted path names a Dist field (set or not in the YAML), by the schema."""
+    model: Any = Scenario
+    for i, key in enumerate(keys):
+        field = getattr(model, "model_fields", {}).get(key)
+        if field is None:
+            return False
+        annotation = field.annotation
+        if i == len(keys) - 1:
+            return annotation is Dist
+        if getattr(annotation, "__origin__", None) is dict and i == len(keys) - 2:
+            return annotation.__args__[1] is Dist  # e.g. demand.multiplier.ev
+        model = annotation
+    return False
 
 
 def load_scenario(name_or_file: str, sets: list[str] | None = None) -> Scenario:
