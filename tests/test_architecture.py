@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).parents[1] / "src" / "derisk"
-LAYER = {"errors": 0, "data": 1, "diagnose": 2, "forecast": 2, "review": 2,
+LAYER = {"errors": 0, "parallel": 0, "data": 1, "diagnose": 2, "forecast": 2, "review": 2,
          "report": 3, "cli": 4, "web": 4, "demo": 5}
 
 
