@@ -1,0 +1,1 @@
+"""Review layer: read a rare-earth article, extract claims, check them against the dataset."""
