@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/diagnose.py
 	$(BIN)/python benchmarks/forecast.py
+	$(BIN)/python benchmarks/review.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -443,3 +443,7 @@ def report(
 
 def main() -> None:
     app()
+
+
+# Commands defined in their own modules register on `app` when imported.
+from derisk.cli import review as _review  # noqa: E402,F401

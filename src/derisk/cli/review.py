@@ -1,0 +1,200 @@
+"""`derisk review`: one article to stdout or a file, or a whole folder with a summary CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from derisk.cli.main import DbOption, _guard, _store, app, err_console
+from derisk.errors import InputError
+
+REVIEW_FORMATS = ("md", "html", "json")
+SUFFIX_FORMAT = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
+
+
+def _format_for(fmt: str | None, out: Path | None) -> str:
+    if fmt is None:
+        fmt = SUFFIX_FORMAT.get(out.suffix.lower(), "md") if out else "md"
+    if fmt not in REVIEW_FORMATS:
+        raise InputError(
+            "unknown review format",
+            column="--format",
+            expected=" | ".join(REVIEW_FORMATS),
+            found=fmt,
+        )
+    return fmt
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError("not a date", column="--date", expected="YYYY-MM-DD", found=text) from None
+
+
+def _article(path: str, title: str | None, date: dt.date | None, allow_network: bool):  # noqa: ANN202
+    from derisk.review.fetch import fetch, is_url
+    from derisk.review.text import read_article, read_article_bytes
+
+    if is_url(path) or "://" in path:
+        body, name = fetch(path, allow_network)
+        return read_article_bytes(body, name=name, title=title, date=date)
+    return read_article(path, title=title, date=date)
+
+
+@app.command("review")
+@_guard
+def review_cmd(
+    path: Annotated[
+        str, typer.Argument(help="Article file (.txt .md .html .pdf), '-', a folder, or a URL.")
+    ],
+    date: Annotated[
+        str | None, typer.Option(help="Article date YYYY-MM-DD (else from metadata).")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Article title (else from metadata).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="md, html or json.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File, or folder for a batch.")
+    ] = None,
+    allow_network: Annotated[
+        bool, typer.Option("--allow-network", help="Allow fetching a URL.")
+    ] = False,
+    llm: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint to polish the prose.")
+    ] = None,
+    llm_model: Annotated[str, typer.Option(help="Model name sent to --llm.")] = "default",
+    dask: Annotated[
+        str | None, typer.Option(help="Batch on Dask: scheduler address or 'local'.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Critique a rare-earth article: claims checked against the data, omissions, ratings."""
+    from derisk.report.review import render
+
+    when = _date(date)
+    source = Path(path)
+    if path != "-" and source.is_dir():
+        _batch(source, out, fmt, db, dask, llm, llm_model)
+        return
+    fmt = _format_for(fmt, out)
+    from derisk.review.critique import Reviewer
+
+    article = _article(path, title, when, allow_network)
+    critique = Reviewer(_store(db)).review(article)
+    if llm:
+        from derisk.review.llm import polish
+
+        critique = polish(critique, llm, llm_model)
+    text = render(critique, fmt)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    _write(out, text)
+    err_console.print(f"review written to {out}")
+
+
+def _write(path: Path, text: str) -> None:
+    """Write through a temporary file so a crash never leaves half a review behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _batch(
+    folder: Path,
+    out: Path | None,
+    fmt: str | None,
+    db,
+    dask,
+    llm,
+    llm_model,  # noqa: ANN001
+) -> None:
+    import pandas as pd
+    from rich.progress import Progress
+
+    from derisk.report.review import render
+    from derisk.review.batch import corpus, review_corpus, summary_row
+
+    if out is None:
+        raise InputError("a folder needs --out DIR for the reviews", column="--out")
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder for a batch", column="--out", found=str(out))
+    formats = [_format_for(fmt, None)] if fmt else list(REVIEW_FORMATS)
+    paths = corpus(folder)
+    if not paths:
+        raise InputError(
+            "no articles in the folder",
+            file=str(folder),
+            expected="files ending .txt .md .html .pdf",
+        )
+    store = _store(db)
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task(f"reviewing {len(paths)} articles", total=len(paths))
+        items = review_corpus(store, paths, progress=lambda n: bar.advance(task, n), dask=dask)
+    rows = []
+    for item in items:
+        if item.critique is not None:
+            critique = item.critique
+            if llm:
+                from derisk.review.llm import polish
+
+                critique = polish(critique, llm, llm_model)
+            stem = item.path.relative_to(folder).with_suffix("")
+            for f in formats:
+                _write(out / f"{stem}.review.{f}", render(critique, f))
+        rows.append(summary_row(item))
+    summary = out / "summary.csv"
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame.from_records(rows).to_csv(summary, index=False)
+    failed = sum(1 for r in rows if r["error"])
+    err_console.print(
+        f"reviewed {len(rows) - failed} of {len(rows)} articles; summary: {summary}"
+        + (f" ({failed} could not be read: see the error column)" if failed else "")
+    )
+
+
+@app.command("review-evaluate")
+@_guard
+def review_evaluate(
+    examples: Annotated[
+        Path, typer.Option(help="Folder of *.source.txt + *.review.json expert critiques.")
+    ] = Path("../shared/review_examples"),
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Compare derisk's critiques with expert ones: recall of holds-up, slips and omissions."""
+    import json
+
+    import pandas as pd
+
+    from derisk.cli.output import emit
+    from derisk.review.evaluate import evaluate
+
+    scores, totals = evaluate(_store(db), examples)
+    rows = [
+        {
+            "example": s.example,
+            "holds_up_found": f"{s.holds_up[0]}/{s.holds_up[1]}",
+            "slips_found": f"{s.slips[0]}/{s.slips[1]}",
+            "missing_expert": ", ".join(sorted(s.missing_expert_topics)),
+            "missing_agreed": ", ".join(sorted(s.missing_expert_topics & s.missing_ours)),
+            "missing_ours": len(s.missing_ours),
+        }
+        for s in scores
+    ]
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"examples": rows, "totals": totals}, indent=1) + "\n")
+        return
+    emit(
+        pd.DataFrame.from_records(rows),
+        "table",
+        title="review evaluation against expert critiques",
+        notes=[f"{k}: {v}" for k, v in totals.items()],
+    )
