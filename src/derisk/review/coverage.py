@@ -399,6 +399,9 @@ TOPICS: tuple[Topic, ...] = (
         "midstream",
         "Midstream: separation, refining, metal and magnet making",
         _compile("midstream"),
+        # One passing "mining and refining" does not address the midstream: two distinct
+        # midstream words are needed (calibrated on shared/review_examples, usnews).
+        min_hits=2,
     ),
     Topic(
         "heavy_vs_light",

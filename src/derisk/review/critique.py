@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from derisk.review.coverage import CoverageFacts, TopicResult, coverage
+from derisk.review.framing import Slip, framing_slips
 from derisk.review.ratings import Rating, rate
 from derisk.review.verify import FactBase, Verdict, verify
 
@@ -22,6 +23,24 @@ CRITERIA = (
 )
 #: How many topics the bottom line names when listing omissions.
 MAX_NAMED_OMISSIONS = 3
+#: What's Missing lists at most this many omitted topics, most important first: critics
+#: name the few omissions that change the picture, not a checklist (the full checklist
+#: is in `coverage`). Calibrated on shared/review_examples, where critics list 0-4.
+MAX_MISSING = 4
+MISSING_PRIORITY = (
+    "midstream",
+    "heavy_vs_light",
+    "china_policy",
+    "allied_capacity",
+    "timelines",
+    "financing",
+    "prices",
+    "demand",
+    "permitting_esg",
+    "recycling",
+    "substitution",
+    "stockpiles",
+)
 SHORT_WORDS = 30
 
 
@@ -33,6 +52,7 @@ class Critique:
     holds_up: list[str]
     slips: list[str]
     missing: list[TopicResult]
+    coverage: list[TopicResult]
     bottom_line: str
     investor_takeaway: str
     ratings: dict[str, Rating]
@@ -53,6 +73,7 @@ class Critique:
                 {"topic": t.label, "why": t.why, "evidence": [e.to_dict() for e in t.evidence]}
                 for t in self.missing
             ],
+            "coverage": {t.topic: t.covered for t in self.coverage},
             "bottom_line": self.bottom_line,
             "investor_takeaway": self.investor_takeaway,
             "ratings": {
@@ -96,7 +117,8 @@ class Reviewer:
         # Ratings count sentences: a sentence's further figures (part > 0) are not extra claims.
         sentences = [c for c in claims if getattr(c, "part", 0) == 0]
         ratings = rate(article.text, sentences, verdicts, topics)  # type: ignore[attr-defined]
-        return compose(article, claims, verdicts, topics, ratings)
+        framing = framing_slips(claims, self.facts)
+        return compose(article, claims, verdicts, topics, ratings, framing)
 
 
 def _short(text: str, words: int = SHORT_WORDS) -> str:
@@ -140,22 +162,29 @@ def compose(
     verdicts: list[Verdict],
     topics: list[TopicResult],
     ratings: dict[str, Rating],
+    framing: list[Slip] | None = None,
 ) -> Critique:
     holds = [v for v in verdicts if v.verdict == "supported"]
     slips = [v for v in verdicts if v.verdict in ("contradicted", "outdated")]
     basis = [v for v in verdicts if v.verdict == "unverifiable" and "basis" in v.explanation]
-    missing = [t for t in topics if not t.covered]
+    omitted = [t for t in topics if not t.covered]
+    rank = {k: i for i, k in enumerate(MISSING_PRIORITY)}
+    missing = sorted(omitted, key=lambda t: rank.get(t.topic, len(rank)))[:MAX_MISSING]
     checkable = [v for v in verdicts if v.verdict in ("supported", "contradicted", "outdated")]
     holds_up = [f"{_short(v.claim.text)} — {v.explanation}{_cite(v)}" for v in holds]
     slip_lines = [
         f"{_short(v.claim.text)} — {v.verdict}: {v.explanation}{_cite(v)}" for v in slips
     ] + [f"{_short(v.claim.text)} — basis: {v.explanation}{_cite(v)}" for v in basis]
+    for slip in framing or []:
+        ids = "; ".join(sorted({e.source_id for e in slip.evidence}))
+        slip_lines.append(f"{_short(slip.text)} — framing: {slip.why} [{ids}]")
     opinions = [v for v in verdicts if v.verdict == "opinion"]
-    covered = len(topics) - len(missing)
+    covered = len(topics) - len(omitted)
     named = ", ".join(t.label.split(" (")[0].lower() for t in missing[:MAX_NAMED_OMISSIONS])
     bottom = (
         f"{len(holds)} of {len(checkable)} claims checked against the dataset hold up"
         + (f" and {len(slips)} slip" if slips else "")
+        + (f"; {len(framing)} framing problems" if framing else "")
         + f"; {len(opinions)} statements are opinion or forecast. "
         + f"It addresses {covered} of {len(topics)} topics a de-risking piece should cover"
         + (f" and leaves out {named}." if missing else ".")
@@ -175,6 +204,7 @@ def compose(
         holds_up=holds_up,
         slips=slip_lines,
         missing=missing,
+        coverage=topics,
         bottom_line=bottom,
         investor_takeaway=takeaway,
         ratings=ratings,
