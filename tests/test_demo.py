@@ -32,3 +32,7 @@ def test_demo_builds_prints_the_diagnosis_and_writes_the_report(tmp_path: Path) 
         assert bloc in out
     report = tmp_path / "out" / "derisk-report.html"
     assert report.exists() and str(report.resolve()) in out.replace("\n", "")
+    review = tmp_path / "out" / "sample-article.review.md"
+    assert review.exists() and "## What Holds Up" in review.read_text(encoding="utf-8")
+    assert (tmp_path / "out" / "sample-article.review.html").exists()
+    assert "review of the bundled sample article" in out.replace("\n", " ")

@@ -69,7 +69,36 @@ def run(console: Console | None = None) -> Path:
     report = write_report(store, OUT / "derisk-report.html", bloc="US")
     console.print(f"[bold]report[/] {report.resolve()}")
     print_prognosis(store, console)
+    review_sample(store, console)
     return report
+
+
+SAMPLE_ARTICLE = Path(__file__).parent / "review" / "samples" / "sample-article.md"
+
+
+def review_sample(store: Store, console: Console) -> list[Path]:
+    """Review the bundled sample article; write Markdown and HTML next to the report."""
+    from derisk.report.review import render
+    from derisk.review.critique import Reviewer
+    from derisk.review.text import read_article
+
+    critique = Reviewer(store).review(read_article(SAMPLE_ARTICLE))
+    paths = []
+    for fmt in ("md", "html"):
+        path = OUT / f"sample-article.review.{fmt}"
+        path.write_text(render(critique, fmt), encoding="utf-8")
+        paths.append(path)
+    verdicts = [v.verdict for v in critique.claims]
+    console.print(
+        f"[bold]review[/] of the bundled sample article: "
+        f"{verdicts.count('supported')} supported, {verdicts.count('contradicted')} "
+        f"contradicted, {verdicts.count('outdated')} outdated, "
+        f"{verdicts.count('opinion')} opinion; ratings "
+        + ", ".join(f"{k.replace('_', ' ')} {r.level}" for k, r in critique.ratings.items())
+    )
+    for path in paths:
+        console.print(f"[bold]review[/] {path.resolve()}")
+    return paths
 
 
 DEMO_DRAWS = 500
