@@ -73,7 +73,7 @@ def _china(claim: object) -> bool:
 
 def framing_slips(claims: list, facts: FactBase) -> list[Slip]:
     """Framing slips over the article's claims (one per sentence at most)."""
-    shares = _stage_shares(facts)
+    shares = facts.memo(("framing_shares",), lambda: _stage_shares(facts))
     out: list[Slip] = []
     seen: set[int] = set()
     for claim in claims:

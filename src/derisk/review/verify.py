@@ -79,6 +79,14 @@ class FactBase:
     sources: SourceIndex = field(init=False)
     tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict)
     source_year: dict[str, int] = field(init=False, default_factory=dict)
+    _memo: dict[tuple, object] = field(init=False, default_factory=dict)
+
+    def memo(self, key: tuple, build: Callable[[], object]):  # noqa: ANN201
+        """Rows a checker selects depend only on the store and the claim's shape (entity,
+        stage, basis, year), never on its value: select them once per shape."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
 
     def __post_init__(self) -> None:
         self.sources = SourceIndex(self.store)
@@ -233,6 +241,32 @@ def check_share(claim: object, facts: FactBase, article_year: int | None):
     countries = _entity_keys(claim, "country") or ["CHN"]
     stage = getattr(claim, "stage", None) or "mining"
     group = _group(claim)
+    candidates, other_basis = facts.memo(
+        ("share", tuple(countries), stage, group),
+        lambda: _share_pool(facts, countries, stage, group),
+    )
+    if not candidates:
+        if other_basis:
+            return (
+                "unverifiable",
+                tuple(c.evidence for c in other_basis[:2]),
+                f"the data has {stage} shares only on another basis "
+                f"({other_basis[0].label}); not comparable with a claim about {group}",
+            )
+        return None
+    return _judge(
+        claim,
+        candidates,
+        article_year,
+        lambda v: SHARE_TOLERANCE_PP,
+        f"share of {stage}",
+        facts.published,
+    )
+
+
+def _share_pool(
+    facts: FactBase, countries: list[str], stage: str, group: str
+) -> tuple[list[Candidate], list[Candidate]]:
     rows = facts.tables["stage_shares"]
     rows = rows[
         (rows["stage"] == stage)
@@ -262,23 +296,7 @@ def check_share(claim: object, facts: FactBase, article_year: int | None):
         if wanted is None:
             wanted = "all_ree"
         (candidates if row_group == wanted else other_basis).append(c)
-    if not candidates:
-        if other_basis:
-            return (
-                "unverifiable",
-                tuple(c.evidence for c in other_basis[:2]),
-                f"the data has {stage} shares only on another basis "
-                f"({other_basis[0].label}); not comparable with a claim about {group}",
-            )
-        return None
-    return _judge(
-        claim,
-        candidates,
-        article_year,
-        lambda v: SHARE_TOLERANCE_PP,
-        f"share of {stage}",
-        facts.published,
-    )
+    return candidates, other_basis
 
 
 def check_production(claim: object, facts: FactBase, article_year: int | None):
@@ -287,26 +305,43 @@ def check_production(claim: object, facts: FactBase, article_year: int | None):
     if q is None or q.unit != "t" or not countries:
         return None
     table = "reserves" if claim.metric == "reserves" else "mine_production"  # type: ignore[attr-defined]
+    last, candidates = facts.memo(
+        ("production", table, tuple(countries)),
+        lambda: _production_pool(facts, table, countries),
+    )
+    if getattr(q, "basis", None) == "element":
+        if last is None:
+            return None
+        return (
+            "unverifiable",
+            (last,),
+            "the article gives tonnes of element; the data holds tonnes of oxide (REO)",
+        )
+    if not candidates:
+        return None
+    return _judge(
+        claim,
+        candidates,
+        article_year,
+        lambda v: AMOUNT_TOLERANCE * v,
+        table.replace("_", " "),
+        facts.published,
+    )
+
+
+def _production_pool(
+    facts: FactBase, table: str, countries: list[str]
+) -> tuple[Evidence | None, list[Candidate]]:
     rows = facts.tables[table]
     rows = rows[rows["country"].isin(countries) & rows["value"].notna()]
     if table == "reserves" and "scope" in rows:
         rows = rows[~rows["scope"].astype(str).str.contains("resource", case=False)]
-    if getattr(q, "basis", None) == "element":
-        if len(rows):
-            r = rows.iloc[-1]
-            return (
-                "unverifiable",
-                (
-                    facts.ev(
-                        table,
-                        f"country={r['country']}",
-                        f"{r['value_text']} {r['unit']}",
-                        r["source_id"],
-                    ),
-                ),
-                "the article gives tonnes of element; the data holds tonnes of oxide (REO)",
-            )
-        return None
+    last = None
+    if len(rows):
+        r = rows.iloc[-1]
+        last = facts.ev(
+            table, f"country={r['country']}", f"{r['value_text']} {r['unit']}", r["source_id"]
+        )
     candidates = [
         Candidate(
             float(r.value),
@@ -321,16 +356,7 @@ def check_production(claim: object, facts: FactBase, article_year: int | None):
         )
         for r in rows.itertuples()
     ]
-    if not candidates:
-        return None
-    return _judge(
-        claim,
-        candidates,
-        article_year,
-        lambda v: AMOUNT_TOLERANCE * v,
-        table.replace("_", " "),
-        facts.published,
-    )
+    return last, candidates
 
 
 def check_funding(claim: object, facts: FactBase, article_year: int | None):
@@ -338,8 +364,26 @@ def check_funding(claim: object, facts: FactBase, article_year: int | None):
     if q is None or q.unit not in ("USD", "EUR", "AUD", "CAD", "JPY", "GBP", "CNY"):
         return None
     names = [e.key.lower() for e in claim.entities if e.kind in ("company", "agency", "facility")]  # type: ignore[attr-defined]
+    candidates = facts.memo(
+        ("funding", q.unit, tuple(names)), lambda: _funding_pool(facts, q.unit, names)
+    )
+    matches = [c for c in candidates if abs(c.value - q.value) <= MONEY_TOLERANCE * q.value]
+    if matches:
+        return "supported", tuple(c.evidence for c in matches[:3]), _explain(q, matches[0], "award")
+    if candidates and names:
+        closest = sorted(candidates, key=lambda c: abs(c.value - q.value))[:2]
+        return (
+            "unverifiable",
+            tuple(c.evidence for c in closest),
+            f"no award of {q.text} to or from {', '.join(names)} in the data; closest: "
+            f"{closest[0].label}",
+        )
+    return None
+
+
+def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidate]:
     rows = facts.tables["funding"]
-    rows = rows[rows["value"].notna() & (rows["unit"] == q.unit)]
+    rows = rows[rows["value"].notna() & (rows["unit"] == unit)]
     if names:
         text = (rows["funder"].fillna("") + " | " + rows["recipient"].fillna("")).str.lower()
         mask = pd.Series(False, index=rows.index)
@@ -361,24 +405,20 @@ def check_funding(claim: object, facts: FactBase, article_year: int | None):
         )
         for r in rows.itertuples()
     ]
-    matches = [c for c in candidates if abs(c.value - q.value) <= MONEY_TOLERANCE * q.value]
-    if matches:
-        return "supported", tuple(c.evidence for c in matches[:3]), _explain(q, matches[0], "award")
-    if candidates and names:
-        closest = sorted(candidates, key=lambda c: abs(c.value - q.value))[:2]
-        return (
-            "unverifiable",
-            tuple(c.evidence for c in closest),
-            f"no award of {q.text} to or from {', '.join(names)} in the data; closest: "
-            f"{closest[0].label}",
-        )
-    return None
+    return candidates
 
 
 def check_price_floor(claim: object, facts: FactBase, article_year: int | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or "kg" not in str(q.unit):
         return None
+    candidates = facts.memo(("price_floor",), lambda: _price_floor_pool(facts))
+    if not candidates:
+        return None
+    return _judge(claim, candidates, None, lambda v: 0.01 * v, "price floor")
+
+
+def _price_floor_pool(facts: FactBase) -> list[Candidate]:
     rows = facts.tables["benchmarks"]
     rows = rows[rows["metric"].astype(str).str.contains("price", case=False)]
     candidates = []
@@ -400,32 +440,17 @@ def check_price_floor(claim: object, facts: FactBase, article_year: int | None):
                 f"{r.target}: {r.value_text}",
             )
         )
-    if not candidates:
-        return None
-    return _judge(claim, candidates, None, lambda v: 0.01 * v, "price floor")
+    return candidates
 
 
 def check_policy(claim: object, facts: FactBase, article_year: int | None):
     """Export controls: the number of elements and the year they were imposed."""
-    rows = facts.tables["events"]
-    rows = rows[rows["type"].astype(str).str.contains("export_control")]
-    rows = rows[rows["actor"].astype(str).str.contains("China")]
     q = claim.quantity  # type: ignore[attr-defined]
     year = getattr(claim, "year", None)
-    listed = rows[~rows["elements_affected"].astype(str).str.contains("all|magnets|techn")]
-    if year is not None:
-        listed = listed[listed["year"] == year]
-    evidence = tuple(
-        facts.ev(
-            "events",
-            f"date={r.date}, actor={r.actor}",
-            f"{r.elements_affected}",
-            r.source_id,
-        )
-        for r in listed.itertuples()
-    )
+    listed = facts.memo(("policy", year), lambda: _controls(facts, year))
+    evidence = tuple(ev for _, ev in listed)
     if q is not None and q.unit == "count" and claim.metric in ("element_count", "policy_event"):  # type: ignore[attr-defined]
-        counts = [len(str(e).split(";")) for e in listed["elements_affected"]]
+        counts = [len(affected) for affected, _ in listed]
         cumulative = sum(counts)
         if q.value in counts or q.value == cumulative:
             return (
@@ -442,11 +467,7 @@ def check_policy(claim: object, facts: FactBase, article_year: int | None):
             )
     elements = set(_entity_keys(claim, "element"))
     if elements and year is not None and len(listed):
-        hit = [
-            ev
-            for ev, r in zip(evidence, listed.itertuples(), strict=True)
-            if elements & set(str(r.elements_affected).split(";"))
-        ]
+        hit = [ev for affected, ev in listed if elements & affected]
         if hit:
             return (
                 "supported",
@@ -461,22 +482,33 @@ def check_policy(claim: object, facts: FactBase, article_year: int | None):
     return None
 
 
+def _controls(facts: FactBase, year: int | None) -> list[tuple[set[str], Evidence]]:
+    """China's element-specific export controls (in a year, if given), with evidence."""
+    rows = facts.tables["events"]
+    rows = rows[rows["type"].astype(str).str.contains("export_control")]
+    rows = rows[rows["actor"].astype(str).str.contains("China")]
+    rows = rows[~rows["elements_affected"].astype(str).str.contains("all|magnets|techn")]
+    if year is not None:
+        rows = rows[rows["year"] == year]
+    return [
+        (
+            set(str(r.elements_affected).split(";")),
+            facts.ev(
+                "events", f"date={r.date}, actor={r.actor}", f"{r.elements_affected}", r.source_id
+            ),
+        )
+        for r in rows.itertuples()
+    ]
+
+
 def check_facility(claim: object, facts: FactBase, article_year: int | None):
     keys = _entity_keys(claim, "facility")
     if not keys:
         return None
-    rows = facts.tables["facilities"]
-    rows = rows[rows["name"].isin(keys)]
-    if rows.empty:
+    found = facts.memo(("facility", tuple(keys)), lambda: _facility_row(facts, keys))
+    if found is None:
         return None
-    r = rows.iloc[0]
-    ev = facts.ev(
-        "facilities",
-        f"name={r['name']}",
-        f"status {r['status']}; {r['value_text']} {r['unit']}; announced {r['announced_start']}; "
-        f"actual {r['actual_start']}",
-        r["source_id"],
-    )
+    r, ev = found
     text = claim.text.lower()  # type: ignore[attr-defined]
     said = None
     if re.search(r"\b(operat|began|begun|started|commission|opened|producing)", text):
@@ -500,10 +532,33 @@ def check_facility(claim: object, facts: FactBase, article_year: int | None):
     return "contradicted", (ev,), f"article says {said}; on record: {r['status']}"
 
 
+def _facility_row(facts: FactBase, keys: list[str]) -> tuple[dict, Evidence] | None:
+    rows = facts.tables["facilities"]
+    rows = rows[rows["name"].isin(keys)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0].to_dict()
+    ev = facts.ev(
+        "facilities",
+        f"name={r['name']}",
+        f"status {r['status']}; {r['value_text']} {r['unit']}; announced {r['announced_start']}; "
+        f"actual {r['actual_start']}",
+        r["source_id"],
+    )
+    return r, ev
+
+
 def check_quota(claim: object, facts: FactBase, article_year: int | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit != "t":
         return None
+    candidates = facts.memo(("quota",), lambda: _quota_pool(facts))
+    return _judge(
+        claim, candidates, article_year, lambda v: 0.02 * v, "China quota", facts.published
+    )
+
+
+def _quota_pool(facts: FactBase) -> list[Candidate]:
     rows = facts.tables["china_quotas"]
     rows = rows[rows["value"].notna()]
     candidates = [
@@ -520,15 +575,20 @@ def check_quota(claim: object, facts: FactBase, article_year: int | None):
         )
         for r in rows.itertuples()
     ]
-    return _judge(
-        claim, candidates, article_year, lambda v: 0.02 * v, "China quota", facts.published
-    )
+    return candidates
 
 
 def check_demand(claim: object, facts: FactBase, article_year: int | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit != "t":
         return None
+    candidates = facts.memo(("demand",), lambda: _demand_pool(facts))
+    return _judge(
+        claim, candidates, article_year, lambda v: AMOUNT_TOLERANCE * v, "demand", facts.published
+    )
+
+
+def _demand_pool(facts: FactBase) -> list[Candidate]:
     rows = facts.tables["demand_projections"]
     rows = rows[rows["element_or_group"].astype(str).str.contains("total demand")]
     candidates = [
@@ -546,9 +606,7 @@ def check_demand(claim: object, facts: FactBase, article_year: int | None):
         for r in rows.itertuples()
         if str(r.unit).startswith("kt")
     ]
-    return _judge(
-        claim, candidates, article_year, lambda v: AMOUNT_TOLERANCE * v, "demand", facts.published
-    )
+    return candidates
 
 
 METRIC_CHECKERS: dict[str, tuple[Callable, ...]] = {
