@@ -152,7 +152,9 @@ def _batch(
         rows.append(summary_row(item))
     summary = out / "summary.csv"
     out.mkdir(parents=True, exist_ok=True)
-    pd.DataFrame.from_records(rows).to_csv(summary, index=False)
+    # convert_dtypes: counts stay integers ("2", not "2.0") when an error row leaves
+    # them empty
+    pd.DataFrame.from_records(rows).convert_dtypes().to_csv(summary, index=False)
     failed = sum(1 for r in rows if r["error"])
     err_console.print(
         f"reviewed {len(rows) - failed} of {len(rows)} articles; summary: {summary}"

@@ -146,7 +146,14 @@ def highlights(claims: list, verdicts: list[Verdict]) -> list[str]:
             len(getattr(c, "entities", ())),
         )
 
-    ranked = sorted((c for c in claims if c.checkworthy), key=weight, reverse=True)[:3]
+    # One entry per sentence: a sentence's further figures (part > 0) are the same text.
+    best: dict[int, object] = {}
+    for c in claims:
+        if c.checkworthy and (
+            c.sentence_index not in best or weight(c) > weight(best[c.sentence_index])
+        ):
+            best[c.sentence_index] = c
+    ranked = sorted(best.values(), key=weight, reverse=True)[:3]
     ranked.sort(key=lambda c: c.sentence_index)
     out = []
     for c in ranked:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from derisk.review.evidence import Evidence
 from derisk.review.verify import FactBase
 
@@ -38,25 +40,29 @@ class Slip:
 
 
 def _latest_share(facts: FactBase, stage: str, label: str) -> tuple[float, Evidence] | None:
+    """China's latest share at a stage; undated statements count as of their source's year."""
     rows = facts.tables["stage_shares"]
     rows = rows[
         (rows["stage"] == stage)
         & (rows["country"] == "CHN")
         & (rows["unit"] == "percent")
+        & rows["value"].notna()
         & rows["element_or_group"].astype(str).str.contains(label, regex=False)
-        & rows["year"].notna()
+        & ~rows["element_or_group"].astype(str).str.contains("outlook|capacity")
     ]
-    if rows.empty:
+    dated = [(facts.year_of(r.year, r.source_id), r) for r in rows.itertuples()]
+    dated = [(y, r) for y, r in dated if y is not None]
+    if not dated:
         return None
-    r = rows.sort_values("year").iloc[-1]
+    year, r = max(dated, key=lambda item: item[0])
+    stated = "" if pd.isna(r.year) else f", year={int(r.year)}"
     ev = facts.ev(
         "stage_shares",
-        f"stage={stage}, country=CHN, element_or_group={r['element_or_group']}, "
-        f"year={int(r['year'])}",
-        f"{r['value_text']} % ({int(r['year'])})",
-        r["source_id"],
+        f"stage={stage}, country=CHN, element_or_group={r.element_or_group}{stated}",
+        f"{r.value_text} % ({year}{'' if stated else ', source year'})",
+        r.source_id,
     )
-    return float(r["value"]), ev
+    return float(r.value), ev
 
 
 def _stage_shares(facts: FactBase) -> tuple[tuple[float, Evidence], tuple[float, Evidence]] | None:

@@ -363,7 +363,10 @@ def check_funding(claim: object, facts: FactBase, article_year: int | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit not in ("USD", "EUR", "AUD", "CAD", "JPY", "GBP", "CNY"):
         return None
-    names = [e.key.lower() for e in claim.entities if e.kind in ("company", "agency", "facility")]  # type: ignore[attr-defined]
+    # A named company decides which awards compare; the agency only when none is named
+    # ("the Pentagon lent MP Materials ..." is about MP's awards, not every DoD award).
+    names = [e.key.lower() for e in claim.entities if e.kind in ("company", "facility")]  # type: ignore[attr-defined]
+    names = names or [e.key.lower() for e in claim.entities if e.kind == "agency"]  # type: ignore[attr-defined]
     candidates = facts.memo(
         ("funding", q.unit, tuple(names)), lambda: _funding_pool(facts, q.unit, names)
     )
@@ -388,8 +391,11 @@ def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidat
         text = (rows["funder"].fillna("") + " | " + rows["recipient"].fillna("")).str.lower()
         mask = pd.Series(False, index=rows.index)
         for name in names:
-            token = name.split()[0] if name.split() else name
-            mask |= text.str.contains(re.escape(token), regex=True)
+            # the first distinctive word, whole: "US DoD" -> "dod" (not "us", which is in
+            # "Australia" and every US agency), "MP Materials" -> "mp" (not "company")
+            words = [w for w in name.split() if w not in ("us", "u.s.")] or name.split()
+            token = words[0] if words else name
+            mask |= text.str.contains(rf"\b{re.escape(token)}\b", regex=True)
         rows = rows[mask]
     candidates = [
         Candidate(
@@ -447,7 +453,8 @@ def check_policy(claim: object, facts: FactBase, article_year: int | None):
     """Export controls: the number of elements and the year they were imposed."""
     q = claim.quantity  # type: ignore[attr-defined]
     year = getattr(claim, "year", None)
-    listed = facts.memo(("policy", year), lambda: _controls(facts, year))
+    month = _month(claim.text) if year is not None else None  # type: ignore[attr-defined]
+    listed = facts.memo(("policy", year, month), lambda: _controls(facts, year, month))
     evidence = tuple(ev for _, ev in listed)
     if q is not None and q.unit == "count" and claim.metric in ("element_count", "policy_event"):  # type: ignore[attr-defined]
         counts = [len(affected) for affected, _ in listed]
@@ -482,14 +489,31 @@ def check_policy(claim: object, facts: FactBase, article_year: int | None):
     return None
 
 
-def _controls(facts: FactBase, year: int | None) -> list[tuple[set[str], Evidence]]:
-    """China's element-specific export controls (in a year, if given), with evidence."""
+MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+MONTH_WORD = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
+
+
+def _month(text: str) -> int | None:
+    """The month a sentence names ("in April 2025"), capitalised as a month is."""
+    found = MONTH_WORD.search(text)
+    return MONTHS.index(found.group(1).lower()) + 1 if found else None
+
+
+def _controls(
+    facts: FactBase, year: int | None, month: int | None = None
+) -> list[tuple[set[str], Evidence]]:
+    """China's element-specific export controls (in a year and month, if given)."""
     rows = facts.tables["events"]
     rows = rows[rows["type"].astype(str).str.contains("export_control")]
     rows = rows[rows["actor"].astype(str).str.contains("China")]
     rows = rows[~rows["elements_affected"].astype(str).str.contains("all|magnets|techn")]
     if year is not None:
         rows = rows[rows["year"] == year]
+    if month is not None:
+        rows = rows[rows["date"].astype(str).str.startswith(f"{year}-{month:02d}")]
     return [
         (
             set(str(r.elements_affected).split(";")),

@@ -1,0 +1,182 @@
+"""The critique (Reviewer.review): the JSON contract of the issue, with evidence that
+resolves to the store, a capped and ranked What's Missing, and notes when undated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from derisk.data.store import Store
+from derisk.review.coverage import TOPICS
+from derisk.review.critique import (
+    CRITERIA,
+    MAX_MISSING,
+    MISSING_PRIORITY,
+    Critique,
+    Reviewer,
+)
+from derisk.review.text import Article, article_from_text
+
+ARTICLE = """China mines about 69% of the world's rare earths and refines about 90% of them.
+China dominates both mining and refining, and Beijing has a monopoly on the magnets.
+
+In April 2025 China imposed export controls on nine rare earths. In July 2025 the
+Pentagon agreed to a $400 million equity investment in MP Materials.
+
+Australia mined about 8% of the world's magnet rare earths in 2024. Myanmar mined
+about 43,000 tonnes of rare-earth oxide. We believe the West will catch up within a
+decade.
+"""
+ISSUE_FIELDS = {
+    "title", "date", "highlights", "holds_up", "slips", "missing", "bottom_line",
+    "investor_takeaway", "ratings", "claims",
+}  # fmt: skip
+EXTRA_FIELDS = {"coverage", "source", "word_count", "notes"}
+CLAIM_FIELDS = {"text", "entity", "metric", "value", "unit", "verdict", "explanation", "evidence"}
+CHECKED = ("supported", "contradicted", "outdated")
+LEVELS = {"High", "Medium", "Low"}
+UNDATED_NOTE = "no article date given"
+
+
+@pytest.fixture(scope="module")
+def reviewer(session_store: Store) -> Reviewer:
+    return Reviewer(session_store)
+
+
+@pytest.fixture(scope="module")
+def article() -> Article:
+    return article_from_text(ARTICLE, title="Rare earths: who holds the keys", source="mine.txt")
+
+
+@pytest.fixture(scope="module")
+def critique(reviewer: Reviewer, article: Article) -> Critique:
+    return reviewer.review(article)
+
+
+@pytest.fixture(scope="module")
+def doc(critique: Critique) -> dict:
+    return json.loads(json.dumps(critique.to_dict()))  # what a JSON reader gets
+
+
+def source_ids(store: Store) -> set[str]:
+    return set(store.table("sources")["source_id"].astype(str))
+
+
+def test_json_has_exactly_the_issue_fields_plus_our_extras(doc: dict) -> None:
+    assert set(doc) == ISSUE_FIELDS | EXTRA_FIELDS
+    for key in ("highlights", "holds_up", "slips", "missing", "claims", "notes"):
+        assert isinstance(doc[key], list), key
+    assert all(isinstance(s, str) for s in doc["highlights"] + doc["holds_up"] + doc["slips"])
+    assert isinstance(doc["bottom_line"], str) and doc["bottom_line"]
+    assert isinstance(doc["investor_takeaway"], str) and doc["investor_takeaway"]
+    assert doc["title"] == "Rare earths: who holds the keys"
+    assert doc["source"] == "mine.txt"
+
+
+def test_word_count_is_the_articles(doc: dict, article: Article) -> None:
+    assert doc["word_count"] == article.word_count > 0
+
+
+def test_each_claim_is_a_sentence_of_the_article_with_its_fields(
+    doc: dict, article: Article
+) -> None:
+    sentences = {s.text for s in article.sentences}
+    assert doc["claims"]
+    for claim in doc["claims"]:
+        assert set(claim) == CLAIM_FIELDS
+        assert claim["text"] in sentences
+        assert claim["text"] in article.text
+        assert isinstance(claim["evidence"], list)
+        assert claim["verdict"] in (*CHECKED, "unverifiable", "opinion")
+
+
+def test_checked_verdicts_cite_sources_in_the_store(doc: dict, session_store: Store) -> None:
+    known = source_ids(session_store)
+    checked = [c for c in doc["claims"] if c["verdict"] in CHECKED]
+    assert {c["verdict"] for c in checked} >= {"supported", "contradicted"}
+    for claim in checked:
+        assert len(claim["evidence"]) >= 1, claim
+        for ev in claim["evidence"]:
+            assert {p.strip() for p in ev["source_id"].split(";")} <= known, ev
+            assert ev["table"] and ev["key"] and ev["value"]
+
+
+def test_sections_follow_the_verdicts(doc: dict) -> None:
+    verdicts = [c["verdict"] for c in doc["claims"]]
+    assert len(doc["holds_up"]) == verdicts.count("supported")
+    slipped = verdicts.count("contradicted") + verdicts.count("outdated")
+    assert len(doc["slips"]) >= slipped
+    assert any("framing:" in s for s in doc["slips"])  # "dominates both mining and refining"
+    assert any("basis:" in s for s in doc["slips"])  # magnet REE share vs all-REE rows
+    assert f"{verdicts.count('supported')} of" in doc["bottom_line"]
+
+
+def test_at_most_three_highlights_each_a_distinct_sentence(doc: dict, article: Article) -> None:
+    assert 1 <= len(doc["highlights"]) <= 3
+    texts = [h.rsplit(" (", 1)[0] for h in doc["highlights"]]
+    assert len(set(texts)) == len(texts)
+    assert all(t in article.text for t in texts)
+
+
+def test_missing_is_capped_and_ordered_by_priority(doc: dict) -> None:
+    key_of = {t.label: t.key for t in TOPICS}
+    omitted = [k for k, covered in doc["coverage"].items() if not covered]
+    assert len(omitted) > MAX_MISSING  # the premise: the cap has work to do
+    assert len(doc["missing"]) == MAX_MISSING
+    keys = [key_of[m["topic"]] for m in doc["missing"]]
+    rank = {k: i for i, k in enumerate(MISSING_PRIORITY)}
+    assert keys == sorted(omitted, key=lambda k: rank.get(k, len(rank)))[:MAX_MISSING]
+    for item in doc["missing"]:
+        assert {"topic", "why"} <= set(item)
+        assert item["why"]
+
+
+def test_coverage_keeps_the_full_checklist(doc: dict) -> None:
+    assert set(doc["coverage"]) == {t.key for t in TOPICS}
+
+
+def test_ratings_have_the_four_criteria_with_levels(doc: dict) -> None:
+    assert set(doc["ratings"]) == set(CRITERIA)
+    for key in CRITERIA:
+        rating = doc["ratings"][key]
+        assert rating["level"] in LEVELS, key
+        assert rating["reason"]
+
+
+def test_an_article_without_a_date_carries_the_note(doc: dict) -> None:
+    assert doc["date"] is None
+    assert any(UNDATED_NOTE in n for n in doc["notes"])
+
+
+def test_a_dated_article_has_its_date_and_no_note(reviewer: Reviewer) -> None:
+    dated = article_from_text(ARTICLE, date=dt.date(2025, 8, 1))
+    d = reviewer.review(dated).to_dict()
+    assert d["date"] == "2025-08-01"
+    assert not any(UNDATED_NOTE in n for n in d["notes"])
+
+
+def test_untitled_article_gets_a_placeholder_title(reviewer: Reviewer) -> None:
+    d = reviewer.review(article_from_text("Rare earths are used in magnets.")).to_dict()
+    assert d["title"] == "Untitled article"
+
+
+def test_commentary_without_checkable_claims_says_so(reviewer: Reviewer) -> None:
+    text = "We believe the West will catch up. In my view, magnets are the real story."
+    d = reviewer.review(article_from_text(text)).to_dict()
+    assert not [c for c in d["claims"] if c["verdict"] in CHECKED]
+    assert d["holds_up"] == [] and d["slips"] == []
+    assert "could be checked" in d["bottom_line"]
+    assert {c["verdict"] for c in d["claims"]} <= {"opinion", "unverifiable"}
+
+
+def test_missing_is_never_longer_than_the_cap_on_an_empty_checklist(reviewer: Reviewer) -> None:
+    d = reviewer.review(article_from_text("Prices went up.")).to_dict()
+    assert len(d["missing"]) <= MAX_MISSING
+    for level in (r["level"] for r in d["ratings"].values()):
+        assert level in LEVELS
+
+
+def test_a_reviewer_gives_the_same_critique_twice(reviewer: Reviewer, article: Article) -> None:
+    assert reviewer.review(article).to_dict() == reviewer.review(article).to_dict()
