@@ -30,8 +30,10 @@ def test_demo_builds_prints_the_diagnosis_and_writes_the_report(tmp_path: Path) 
         assert name in out
     for bloc in ("US", "EU27"):
         assert bloc in out
-    report = tmp_path / "out" / "derisk-report.html"
-    assert report.exists() and str(report.resolve()) in out.replace("\n", "")
+    briefing = tmp_path / "out" / "briefing" / "briefing.html"
+    assert briefing.exists() and str(briefing.resolve()) in out.replace("\n", "")
+    markdown = (tmp_path / "out" / "briefing" / "briefing.md").read_text(encoding="utf-8")
+    assert "## 2. Prognosis to 2050" in markdown and "### export-controls-2025 | EU27" in markdown
     review = tmp_path / "out" / "sample-article.review.md"
     assert review.exists() and "## What Holds Up" in review.read_text(encoding="utf-8")
     assert (tmp_path / "out" / "sample-article.review.html").exists()

@@ -15,7 +15,7 @@ from rich.table import Table
 from derisk.data.store import Store
 from derisk.diagnose.chokepoints import chokepoints
 from derisk.diagnose.summary import stage_summary
-from derisk.report.html import write_report
+from derisk.report.briefing import Prognosis, prognosis, write_briefing, years_range
 
 OUT = Path("out")
 
@@ -66,11 +66,14 @@ def run(console: Console | None = None) -> Path:
         )
     console.print(table)
 
-    report = write_report(store, OUT / "derisk-report.html", bloc="US")
-    console.print(f"[bold]report[/] {report.resolve()}")
-    print_prognosis(store, console)
+    prognoses = print_prognosis(store, console)
+    html_path, md_path = write_briefing(
+        store, OUT / "briefing", draws=DEMO_DRAWS, seed=DEMO_SEED, prognoses=prognoses
+    )
+    console.print(f"[bold]briefing[/] {html_path.resolve()}")
+    console.print(f"[bold]briefing[/] {md_path.resolve()} (Markdown)")
     review_sample(store, console)
-    return report
+    return html_path
 
 
 SAMPLE_ARTICLE = Path(__file__).parent / "review" / "samples" / "sample-article.md"
@@ -105,17 +108,9 @@ DEMO_DRAWS = 500
 DEMO_SEED = 1
 
 
-def _years(v: dict) -> str:
-    def fmt(y: object) -> str:
-        return "never" if y is None else str(y)
-
-    return f"{fmt(v['p50'])} ({fmt(v['p10'])}-{fmt(v['p90'])})"
-
-
-def print_prognosis(store: Store, console: Console) -> None:
+def print_prognosis(store: Store, console: Console) -> list[Prognosis]:
     """Baseline and export-controls-2025 for the US and the EU: year de-risked, worst gap."""
-    from derisk.forecast.run import forecast
-    from derisk.forecast.scenario import MAGNET_ELEMENTS, load_scenario
+    from derisk.forecast.scenario import MAGNET_ELEMENTS
 
     table = Table(
         title=f"Prognosis to 2050 ({DEMO_DRAWS} draws, seed {DEMO_SEED}): year "
@@ -130,24 +125,25 @@ def print_prognosis(store: Store, console: Console) -> None:
         "worst shortfall % of demand",
     ):
         table.add_column(col, overflow="fold")
+    prognoses = []
     for name in ("baseline", "export-controls-2025"):
-        scenario = load_scenario(name)
         for bloc in ("US", "EU27"):
             with console.status(f"forecast {name} / {bloc}"):
-                ds = forecast(store, scenario, bloc=bloc, draws=DEMO_DRAWS, seed=DEMO_SEED)
-            summary = ds.attrs["summary"]
+                p = prognosis(store, name, bloc, draws=DEMO_DRAWS, seed=DEMO_SEED)
+            prognoses.append(p)
             for element in MAGNET_ELEMENTS:  # the sourced demand; co-products are in the JSON
-                v = summary["year_derisked"][element]
-                w = summary["worst_shortfall"][element]
+                v = p.summary["year_derisked"][element]
+                w = p.summary["worst_shortfall"][element]
                 table.add_row(
                     name,
                     bloc,
                     element,
-                    _years(v),
+                    years_range(v),
                     f"{w['p50_t']:,.0f} ({w['p10_t']:,.0f}-{w['p90_t']:,.0f})",
                     f"{w['share_of_demand_p50_pct']:.0f}%",
                 )
     console.print(table)
+    return prognoses
 
 
 if __name__ == "__main__":

@@ -430,15 +430,46 @@ def forecast_backcast(db: DbOption = None, fmt: FormatOption = "table") -> None:
 @app.command("report")
 @_guard
 def report(
-    out: Annotated[Path, typer.Option("--out", "-o")] = Path("out/derisk-report.html"),
-    bloc: str = "US",
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="A folder (briefing .html + .md) or a .html file.")
+    ] = Path("out/briefing"),
+    bloc: Annotated[list[str] | None, typer.Option(help="Bloc(s); repeat for several.")] = None,
+    scenario: Annotated[
+        list[str] | None, typer.Option(help="Scenario preset(s) for the prognosis.")
+    ] = None,
+    draws: Annotated[int, typer.Option(min=10, max=100_000)] = 500,
+    seed: int = 1,
     db: DbOption = None,
 ) -> None:
-    """Write the diagnosis as a self-contained HTML report with charts (works offline)."""
+    """Write the briefing: diagnosis, prognosis and sources, as HTML (offline) and Markdown.
+
+    With --out FILE.html, only the diagnosis for the first bloc is written (one file).
+    """
+    from rich.progress import Progress
+
+    from derisk.report.briefing import DEFAULT_BLOCS, DEFAULT_SCENARIOS, write_briefing
     from derisk.report.html import write_report
 
-    path = write_report(_store(db), out, bloc=bloc)
-    console.print(f"report written to {path.resolve()}")
+    blocs = tuple(bloc or DEFAULT_BLOCS)
+    scenarios = tuple(scenario or DEFAULT_SCENARIOS)
+    store = _store(db)
+    if out.suffix.lower() in (".html", ".htm"):
+        path = write_report(store, out, bloc=blocs[0])
+        console.print(f"report written to {path.resolve()}")
+        return
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder or a .html file", column="--out", found=str(out))
+    from derisk.forecast.scenario import load_scenario
+
+    for name in scenarios:
+        load_scenario(name)  # fail on a bad name before any forecast runs
+    with Progress(console=err_console, transient=True) as bar:
+        task = bar.add_task("prognosis", total=draws * len(blocs) * len(scenarios))
+        html_path, md_path = write_briefing(
+            store, out, blocs, scenarios, draws=draws, seed=seed,
+            progress=lambda n: bar.advance(task, n),
+        )  # fmt: skip
+    console.print(f"briefing written to {html_path.resolve()} and {md_path.resolve()}")
 
 
 def main() -> None:

@@ -154,3 +154,16 @@ def crma_check(ds: xr.Dataset) -> list[dict]:
                 }
             )
     return rows
+
+
+def ratio_quantiles(
+    ds: xr.Dataset, numerator: str, denominator: str, scale: float = 100.0
+) -> xr.DataArray:
+    """P10/P50/P90 over draws of numerator / denominator (per element and year).
+
+    Quantiles of a ratio are not the ratio of quantiles, so this works draw by draw.
+    Where the denominator is zero the ratio is undefined (NaN), not zero.
+    """
+    den = ds[denominator]
+    ratio = scale * ds[numerator] / den.where(den > 0)
+    return ratio.quantile([0.1, 0.5, 0.9], dim="draw")

@@ -19,7 +19,7 @@ from derisk.diagnose.dependency import dependency
 from derisk.diagnose.summary import stage_summary
 from derisk.report import charts
 
-_STYLE = """
+STYLE = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}
 table{border-collapse:collapse;font-size:13px;margin:1em 0}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
@@ -37,7 +37,8 @@ def _cell(value: object, column: str) -> str:
     return html.escape(text)
 
 
-def _table(frame: pd.DataFrame) -> str:
+def table_html(frame: pd.DataFrame) -> str:
+    """An escaped HTML table."""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     body = []
     for row in frame.itertuples(index=False):
@@ -46,13 +47,13 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _figure(fig: go.Figure, div_id: str) -> str:
+def figure_html(fig: go.Figure, div_id: str) -> str:
     return fig.to_html(
         full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False}
     )
 
 
-def _cited(*frames: pd.DataFrame) -> set[str]:
+def cited_ids(*frames: pd.DataFrame) -> set[str]:
     ids: set[str] = set()
     for frame in frames:
         for value in frame.get("sources", pd.Series(dtype=str)).dropna():
@@ -67,7 +68,7 @@ def write_report(store: object, out: Path, bloc: str = "US") -> Path:
     dep = dependency(store, bloc)
     chokes = chokepoints(store, bloc=bloc)
     meta = store.meta()  # type: ignore[attr-defined]
-    cited = _cited(summary, conc, dep, chokes)
+    cited = cited_ids(summary, conc, dep, chokes)
     sources = store.sources(sorted(cited))[  # type: ignore[attr-defined]
         ["source_id", "title", "publisher", "date", "url"]
     ]
@@ -78,28 +79,28 @@ def write_report(store: object, out: Path, bloc: str = "US") -> Path:
         "mining is t REO of all rare earths, other stages as each source scopes them "
         "(see the coverage column).</p>",
         "<h2>China's share by stage</h2>",
-        _table(summary),
-        _figure(charts.china_share_by_stage(summary), "chart-stage-share"),
+        table_html(summary),
+        figure_html(charts.china_share_by_stage(summary), "chart-stage-share"),
         "<h2>Mining concentration over time</h2>",
-        _figure(charts.mining_over_time(conc), "chart-mining-time"),
+        figure_html(charts.mining_over_time(conc), "chart-mining-time"),
         f"<h2>{html.escape(bloc)} dependency on China</h2>",
         "<p class='note'>Low bound: non-Chinese processors use non-Chinese feed first. "
         "High bound: feed bought at the world mix. See docs/METHODS.md.</p>",
-        _table(dep.drop(columns=["sources"])),
-        _figure(charts.dependency_bounds(dep, bloc), "chart-dependency"),
+        table_html(dep.drop(columns=["sources"])),
+        figure_html(charts.dependency_bounds(dep, bloc), "chart-dependency"),
         "<h2>Chokepoints</h2>",
-        _table(chokes.drop(columns=["sources"])),
+        table_html(chokes.drop(columns=["sources"])),
         "<h2>All concentration records</h2>",
-        _table(conc),
+        table_html(conc),
     ]
     notes = conc.attrs.get("notes", [])
     if notes:
         parts += ["<h2>Data notes</h2><ul>"]
         parts += [f"<li>{html.escape(n)}</li>" for n in notes] + ["</ul>"]
-    parts += ["<h2>Sources</h2>", _table(sources)]
+    parts += ["<h2>Sources</h2>", table_html(sources)]
     page = (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>derisk report ({html.escape(bloc)})</title><style>{_STYLE}</style>"
+        f"<title>derisk report ({html.escape(bloc)})</title><style>{STYLE}</style>"
         f"<script>{plotly.offline.get_plotlyjs()}</script></head><body>"
         + "\n".join(parts)
         + "</body></html>"
