@@ -146,3 +146,10 @@ def test_crma_check_reports_eu_processing_against_40_percent(session_store: Stor
     assert nd["eu_processing_share_of_demand_p50_pct"] >= 0
     assert nd["meets_40pct_processing"] == (nd["eu_processing_share_of_demand_p50_pct"] >= 40)
     assert not any(r["element"] in ("Sc", "Pm") for r in rows)
+
+
+def test_hhi_is_over_the_magnet_rare_earths_only(baseline) -> None:
+    out = baseline["primary_supply"].sel(element=list(MAGNET_ELEMENTS)).sum("element")
+    shares = out / out.sum("region")
+    expected = 10_000 * (shares**2).sum("region")
+    np.testing.assert_allclose(baseline["hhi"], expected, rtol=1e-4)

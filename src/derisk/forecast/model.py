@@ -8,12 +8,13 @@ target bloc is served pro rata. docs/METHODS.md ("Forecast") gives every equatio
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from derisk.errors import InputError
-from derisk.forecast.balance import check_balance
+from derisk.forecast.balance import DEFAULT_RTOL, check_balance
 from derisk.forecast.inputs import BASE_YEAR, ModelInputs
 from derisk.forecast.lifetimes import survival_curve
 from derisk.forecast.sampling import Draws
@@ -166,17 +167,52 @@ class Flows:
     """Stage outputs split by dependence on China, with the feed each region received.
 
     free, dep, feed: (draw, stage, region, element, year); surplus: feed that reached
-    China beyond its capacity (inventory), (draw, stage, element, year).
+    China beyond its capacity (inventory), (draw, stage, element, year). secondary: the
+    bloc's recycled tonnes fed, China-free, to stage `secondary_stage` (draw, element,
+    year); None when the chain was walked without them.
     """
 
     free: np.ndarray
     dep: np.ndarray
     feed: np.ndarray
     surplus: np.ndarray
+    secondary: np.ndarray | None = None
+    secondary_stage: int = MODEL_STAGES.index("metal")
 
     @property
     def output(self) -> np.ndarray:
         return self.free + self.dep
+
+
+def _safe_denominator(b: np.ndarray) -> np.ndarray:
+    """b where b > 0, else inf: x / it is x / b or 0 for finite x, as _divide gives."""
+    return np.where(b > 0, b, np.inf)
+
+
+def _runs(regions: list[int]) -> list[slice]:
+    """Consecutive region indices as slices: [1, 2, 5, 7, 8] -> [1:3, 5:6, 7:9]."""
+    runs: list[slice] = []
+    for r in regions:
+        if runs and runs[-1].stop == r:
+            runs[-1] = slice(runs[-1].start, r + 1)
+        else:
+            runs.append(slice(r, r + 1))
+    return runs
+
+
+def _region_sum(arr: np.ndarray, regions: list[int]) -> np.ndarray:
+    """arr (draw, region, element, year) summed over `regions`, in order.
+
+    Equal, bit for bit, to the sum over all regions outside China when the others are
+    zero (numpy also adds region by region, and x + 0 = x), so it does not depend on
+    which regions a chunk of draws leaves out.
+    """
+    if not regions:
+        return np.zeros(arr.shape[:1] + arr.shape[2:])
+    total = arr[:, regions[0]].copy()
+    for r in regions[1:]:
+        total += arr[:, r]
+    return total
 
 
 def walk_chain(
@@ -186,78 +222,181 @@ def walk_chain(
     bloc: str,
     secondary_cn: np.ndarray,
     elements: tuple[str, ...] = MAGNET_ELEMENTS,
+    secondary: np.ndarray | None = None,
+    *,
+    check: bool = True,
 ) -> Flows:
-    """Walk mining -> separation -> metal -> magnet with the scenario's routing rule."""
-    free = np.zeros_like(cap)
-    dep = np.zeros_like(cap)
-    feed = np.zeros_like(cap)
-    surplus = np.zeros((cap.shape[0], 4, cap.shape[3], cap.shape[4]))
-    free[:, 0] = cap[:, 0]
+    """Walk mining -> separation -> metal -> magnet with the scenario's routing rule.
+
+    `secondary` (draw, element, year), the bloc's recycled tonnes, is China-free feed at
+    `scenario.recycling.entry_stage` in the bloc's own region (spread over the regions
+    outside China in proportion to their capacity at that stage for a bloc without
+    one). Processors there take it first, up to their capacity; the rest joins that
+    stage's China-free pool and is routed like primary material (docs/METHODS.md).
+
+    Regions outside China with no capacity at a stage in any draw of the chunk get zero
+    flows directly; the sums over regions add the others in the same order as a sum
+    over all, so the result is the same whatever the chunk.
+
+    The flows are checked with check_chain_balance; `check=False` leaves that to the
+    caller (run_chunk checks them in the same pass as it sums the outputs).
+    """
+    n_draws, n_stages, _, n_elements, n_years = cap.shape
+    entry = MODEL_STAGES.index(scenario.recycling.entry_stage)
+    own = BLOC_REGIONS.get(bloc, ())
+    home = REGIONS.index(own[0]) if own else None
+    has = np.any(cap, axis=(0, 3, 4))  # (stage, region)
+    active = [[r for r in range(1, has.shape[1]) if has[s, r]] for s in range(n_stages)]
+    # Every cell is written below, so no zero-filled allocations.
+    free = np.empty_like(cap)
+    dep = np.empty_like(cap)
+    feed = np.empty_like(cap)
+    surplus = np.empty((n_draws, n_stages, n_elements, n_years))
+    surplus[:, 0] = 0.0
+    free[:, 0, OTHERS] = cap[:, 0, OTHERS]
     free[:, 0, CHN] = 0.0
+    dep[:, 0] = 0.0
     dep[:, 0, CHN] = cap[:, 0, CHN]
     feed[:, 0] = cap[:, 0]
-    for s in range(1, 4):
+    for s in range(1, n_stages):
         exportable = _active(
             scenario, years, bloc, stage=MODEL_STAGES[s - 1], specific_only=False, elements=elements
         )[None]
-        free_pool = free[:, s - 1, OTHERS].sum(axis=1)
-        dep_nc_pool = dep[:, s - 1, OTHERS].sum(axis=1)
+        free_pool = _region_sum(free[:, s - 1], active[s - 1])
+        dep_nc_pool = _region_sum(dep[:, s - 1], active[s - 1])
         cn_out = dep[:, s - 1, CHN]
         cn_export = cn_out * exportable
-        cap_nc = cap[:, s, OTHERS].sum(axis=1)
+        cap_nc = _region_sum(cap[:, s], active[s])
         cap_cn = cap[:, s, CHN]
+        # The bloc's recycled tonnes: `local` of them are processed where they arise; the
+        # rest joins the China-free pool. `room` is the capacity left outside China.
+        local = None
+        room = cap_nc
+        if secondary is not None and s == entry:
+            local = np.minimum(secondary, cap_nc if home is None else cap[:, s, home])
+            room = cap_nc - local
+            free_pool += secondary - local
         if scenario.routing == "non_china_first":
-            free_used = np.minimum(free_pool, cap_nc)
-            dep_used = np.minimum(dep_nc_pool + cn_export, cap_nc - free_used)
+            free_used = np.minimum(free_pool, room)
+            dep_used = np.minimum(dep_nc_pool + cn_export, room - free_used)
         else:
             pool = free_pool + dep_nc_pool + cn_out
-            take = np.minimum(cap_nc, pool * _divide(cap_nc, cap_nc + cap_cn))
+            take = np.minimum(room, pool * _divide(room, room + cap_cn))
             free_used = take * _divide(free_pool, pool)
             dep_used = np.minimum(take - free_used, dep_nc_pool + cn_export)
         from_nc = np.minimum(dep_used, dep_nc_pool)
         from_cn = dep_used - from_nc
-        extra = secondary_cn if s == 1 else 0.0
-        cn_feed = (free_pool - free_used) + (dep_nc_pool - from_nc) + (cn_out - from_cn) + extra
+        cn_feed = free_pool - free_used
+        cn_feed += dep_nc_pool - from_nc
+        cn_feed += cn_out - from_cn
+        if s == 1:
+            cn_feed += secondary_cn
         cn_made = np.minimum(cap_cn, cn_feed)
-        surplus[:, s] = cn_feed - cn_made
-        weight = _divide(cap[:, s, OTHERS], cap_nc[:, None])
-        free[:, s, OTHERS] = weight * free_used[:, None]
-        dep[:, s, OTHERS] = weight * dep_used[:, None]
+        np.subtract(cn_feed, cn_made, out=surplus[:, s])
+        free[:, s, CHN] = 0.0
         dep[:, s, CHN] = cn_made
-        feed[:, s, OTHERS] = free[:, s, OTHERS] + dep[:, s, OTHERS]
         feed[:, s, CHN] = cn_feed
-    flows = Flows(free=free, dep=dep, feed=feed, surplus=surplus)
-    check_chain_balance(flows, secondary_cn)
+        # Outputs outside China are spread over regions in proportion to capacity (spread
+        # recycled tonnes leave that at cap / cap_nc). With a home region, its recycled
+        # tonnes stay there and the rest is spread over the capacity they left.
+        at_home = local is not None and home is not None
+        total = _safe_denominator(room if at_home else cap_nc)[:, None]
+        spread = free_used if local is None or at_home else free_used + local
+        for run in _runs(active[s]):
+            weight = np.divide(cap[:, s, run], total, out=feed[:, s, run])  # feed as scratch
+            inside = at_home and run.start <= home < run.stop  # type: ignore[operator]
+            if inside:
+                np.divide(cap[:, s, home] - local, total[:, 0], out=weight[:, home - run.start])
+            free_r = np.multiply(weight, spread[:, None], out=free[:, s, run])
+            dep_r = np.multiply(weight, dep_used[:, None], out=dep[:, s, run])
+            if inside:
+                free_r[:, home - run.start] += local
+            np.add(free_r, dep_r, out=feed[:, s, run])
+        for run in _runs([r for r in range(1, has.shape[1]) if not has[s, r]]):
+            free[:, s, run] = 0.0
+            dep[:, s, run] = 0.0
+            feed[:, s, run] = 0.0
+    flows = Flows(
+        free=free,
+        dep=dep,
+        feed=feed,
+        surplus=surplus,
+        secondary=secondary,
+        secondary_stage=entry,
+    )
+    if check:
+        check_chain_balance(flows, secondary_cn)
     return flows
 
 
-def check_chain_balance(flows: Flows, secondary_cn: np.ndarray) -> None:
+def check_chain_balance(
+    flows: Flows,
+    secondary_cn: np.ndarray,
+    each_output: Callable[[int, np.ndarray], None] | None = None,
+) -> None:
     """Raise MassBalanceError unless every stage, region, element, year and draw balances.
 
     Two books: each region's feed equals its output plus what it could not process (only
     China keeps a surplus), and each stage's feed equals the previous stage's output plus
-    secondary feed.
+    secondary feed (China's at separation, the bloc's recycling at its entry stage).
+
+    The first book goes one stage at a time through one scratch array and passes when
+    the largest |residual| is within check_balance's tolerance computed from a smaller
+    scale (the largest feed or surplus, not the largest |feed|, |output| or |kept|):
+    what passes here passes check_balance on the whole arrays. Anything else (an error,
+    NaN, inf) goes to check_balance, which decides and names the failing cell. In a
+    balanced chain the residuals are exactly zero.
+
+    each_output(stage, output) is called with each stage's output (free + dep; draw,
+    region, element, year) as computed here, for callers that need it too; the array is
+    reused, so it must not be kept.
     """
-    output = flows.output
-    kept = np.zeros_like(flows.feed)
-    kept[:, :, CHN] = flows.surplus
-    labels = {
-        "draw": range(flows.feed.shape[0]),
-        "stage": MODEL_STAGES,
-        "region": REGIONS,
-        "element": range(flows.feed.shape[3]),
-        "year": range(flows.feed.shape[-1]),
-    }
-    check_balance(flows.feed, output, kept, labels=labels, name="stage x region")
-    prev = output[:, :-1].sum(axis=2)
-    prev[:, 0] += secondary_cn
+    feed, free, dep, surplus = flows.feed, flows.free, flows.dep, flows.surplus
+    n_draws, n_stages, _, n_elements, n_years = feed.shape
+    scratch = np.empty(feed.shape[:1] + feed.shape[2:])  # one stage: (draw, region, e, t)
+    made = np.empty((n_draws, n_stages - 1, n_elements, n_years))  # output, summed
+    fed = np.empty_like(made)  # feed, summed over regions
+    scale = [0.0]
+    worst = [0.0]
+    for s in range(n_stages):
+        output = np.add(free[:, s], dep[:, s], out=scratch)
+        if each_output is not None:
+            each_output(s, output)
+        if s < n_stages - 1:
+            output.sum(axis=1, out=made[:, s])
+        if s > 0:
+            feed[:, s].sum(axis=1, out=fed[:, s - 1])
+        residual = np.subtract(feed[:, s], output, out=scratch)
+        residual[:, CHN] -= surplus[:, s]
+        scale += [float(np.max(feed[:, s])), float(np.max(surplus[:, s]))]
+        worst += [float(np.max(residual)), -float(np.min(residual))]
+    if not np.max(worst) <= DEFAULT_RTOL * max(scale):  # np.max keeps NaN: it fails
+        kept = np.zeros_like(feed)
+        kept[:, :, CHN] = surplus
+        check_balance(feed, flows.output, kept, labels=_labels(feed), name="stage x region")
+    made[:, 0] += secondary_cn
+    if flows.secondary is not None:
+        if not 1 <= flows.secondary_stage < n_stages:
+            raise ValueError(f"secondary feed enters at stage {flows.secondary_stage}, not 1-3")
+        made[:, flows.secondary_stage - 1] += flows.secondary
+    labels = {k: v for k, v in _labels(feed).items() if k != "region"}
     check_balance(
-        prev,
-        flows.feed[:, 1:].sum(axis=2),
+        made,
+        fed,
         0.0,
-        labels={k: v for k, v in labels.items() if k != "region"} | {"stage": MODEL_STAGES[1:]},
+        labels=labels | {"stage": MODEL_STAGES[1:]},
         name="trade between stages",
     )
+
+
+def _labels(feed: np.ndarray) -> dict[str, Sequence]:
+    return {
+        "draw": range(feed.shape[0]),
+        "stage": MODEL_STAGES,
+        "region": REGIONS,
+        "element": range(feed.shape[3]),
+        "year": range(feed.shape[-1]),
+    }
 
 
 def demand(inputs: ModelInputs, draws: Draws, scenario: Scenario) -> np.ndarray:
@@ -309,9 +448,18 @@ def recycling(
 
 
 def run_chunk(
-    inputs: ModelInputs, draws: Draws, scenario: Scenario, bloc: str, stockpile: np.ndarray
+    inputs: ModelInputs,
+    draws: Draws,
+    scenario: Scenario,
+    bloc: str,
+    stockpile: np.ndarray,
+    primary_out: np.ndarray | None = None,
 ) -> ChunkResult:
-    """Simulate one chunk of draws end to end."""
+    """Simulate one chunk of draws end to end.
+
+    primary_out: where to write primary_supply (float32, draw x stage x region x element
+    x year), e.g. this chunk's rows of the whole run's array; a new array if None.
+    """
     years = inputs.years
     world_use = demand(inputs, draws, scenario)
     share = draws.bloc_share[:, None, None, None]
@@ -321,7 +469,9 @@ def run_chunk(
     secondary = recycling(inputs, draws, scenario, bloc_use)
 
     cap, secondary_cn = capacities(inputs, draws, scenario, world_demand)
-    flows = walk_chain(cap, scenario, years, bloc, secondary_cn, inputs.elements)
+    flows = walk_chain(
+        cap, scenario, years, bloc, secondary_cn, inputs.elements, secondary, check=False
+    )
     free, dep = flows.free, flows.dep
     free_final = free[:, 3, OTHERS].sum(axis=1)
     dep_nc_final = dep[:, 3, OTHERS].sum(axis=1)
@@ -341,8 +491,10 @@ def run_chunk(
     else:
         free_bloc = b * free_final
     dep_bloc = b * (dep_nc_final * via_third + cn_final * to_bloc_cn)
-    china_free = np.minimum(bloc_demand, free_bloc + secondary)
-    available = np.minimum(bloc_demand, free_bloc + secondary + dep_bloc)
+    # The bloc's recycling entered the chain at its entry stage (walk_chain): it is in
+    # free_bloc already, as far as it reached the magnet stage China-free.
+    china_free = np.minimum(bloc_demand, free_bloc)
+    available = np.minimum(bloc_demand, free_bloc + dep_bloc)
     gap = bloc_demand - available
     released = np.zeros_like(gap)
     if scenario.stockpile.release == "shortfall":
@@ -350,16 +502,27 @@ def run_chunk(
         for t in range(len(years)):
             released[:, :, t] = np.minimum(remaining, gap[:, :, t])
             remaining -= released[:, :, t]
-    output = free + dep
-    stage_total = output.sum(axis=2)
+    # The mass balance check computes every stage's output (free + dep); the sums and
+    # primary_supply are taken from it there, stage by stage, with no whole-chunk copy.
+    n_draws, n_stages, n_regions, n_elements, n_years = free.shape
+    primary = np.empty(free.shape, np.float32) if primary_out is None else primary_out
+    stage_total = np.empty((n_draws, n_stages, n_elements, n_years))
+    by_region = np.empty((n_draws, n_stages, n_regions, n_years))
+
+    def take_output(s: int, output: np.ndarray) -> None:
+        output.sum(axis=1, out=stage_total[:, s])
+        # HHI over the magnet rare earths only: the co-products (La, Ce) would swamp it.
+        output[:, :, inputs.magnet].sum(axis=2, out=by_region[:, s])
+        primary[:, s] = output
+
+    check_chain_balance(flows, secondary_cn, take_output)
     dep_share = 100 * _divide(dep.sum(axis=2), stage_total)
-    by_region = output.sum(axis=3)
     shares = _divide(by_region, by_region.sum(axis=2, keepdims=True))
     hhi = 10_000 * (shares**2).sum(axis=2)
     return ChunkResult(
         demand=bloc_demand,
         demand_world=world_demand,
-        primary_supply=output.astype(np.float32),
+        primary_supply=primary,
         secondary_supply=secondary,
         china_free_supply=china_free,
         supply_available=available + released,

@@ -145,11 +145,19 @@ class China(Strict):
 
 
 class Recycling(Strict):
+    """The bloc's end-of-life recycling.
+
+    entry_stage: the stage whose processors take the recycled tonnes as China-free feed,
+    in the bloc's own region. The default 'metal' is an assumption: recovered magnet
+    swarf and scrap is typically reprocessed to oxide or metal (docs/METHODS.md).
+    """
+
     collection_rate: Dist
     recovery_yield: Dist
     start_year: int = 2025
     lifetimes: dict[str, Dist] = Field(default_factory=dict)
     lifetime_kind: Literal["fixed", "normal", "weibull", "lognormal"] = "weibull"
+    entry_stage: Literal["separation", "metal"] = "metal"
 
 
 class Stockpile(Strict):
