@@ -153,3 +153,15 @@ def test_hhi_is_over_the_magnet_rare_earths_only(baseline) -> None:
     shares = out / out.sum("region")
     expected = 10_000 * (shares**2).sum("region")
     np.testing.assert_allclose(baseline["hhi"], expected, rtol=1e-4)
+
+
+def test_json_series_carry_the_china_free_share_per_draw(baseline) -> None:
+    payload = json.loads(forecast_json(baseline))
+    rows = [r for r in payload["series"] if r["metric"] == "china_free_share_pct"]
+    nd = {r["year"]: r for r in rows if r["element"] == "Nd"}
+    ratio = 100 * baseline["china_free_supply"] / baseline["demand"]
+    for year in (2025, 2040):
+        expected = np.percentile(ratio.sel(element="Nd", year=year).values, [10, 50, 90])
+        got = [nd[year][k] for k in ("p10", "p50", "p90")]
+        np.testing.assert_allclose(got, expected, atol=1e-3)
+    assert all(r["p50"] is None for r in rows if r["element"] == "Pm")

@@ -478,3 +478,4 @@ def main() -> None:
 
 # Commands defined in their own modules register on `app` when imported.
 from derisk.cli import review as _review  # noqa: E402,F401
+from derisk.cli import serve as _serve  # noqa: E402,F401

@@ -6,7 +6,6 @@ Interfaces stay thin: commands compute nothing here, they only choose a format.
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 import pandas as pd
@@ -14,26 +13,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from derisk.report.records import records
+
 FORMATS = ("table", "json", "csv")
 console = Console()
 err_console = Console(stderr=True)
-
-
-def _plain(value: object) -> object:
-    """JSON-safe scalars: NaN becomes null, numpy types become Python types."""
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return _plain(value.item())  # type: ignore[union-attr]
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
-def records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def emit(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import xarray as xr
 
@@ -92,9 +94,33 @@ def _year_quantile(values: np.ndarray, q: float) -> int | None:
     return None if not np.isfinite(v) else int(v)
 
 
+def _rounded(value: float) -> float | None:
+    return None if value != value else round(float(value), 3)  # NaN: undefined (no demand)
+
+
 def series(ds: xr.Dataset, metrics: tuple[str, ...] = SUMMARY_METRICS) -> list[dict]:
-    """Rows of element, year, metric, p10, p50, p90."""
+    """Rows of element, year, metric, p10, p50, p90.
+
+    Besides the tonnages, `china_free_share_pct` is China-free supply as % of demand,
+    quantiles taken over the per-draw ratio (not a ratio of quantiles); null where an
+    element has no demand.
+    """
     rows = []
+    with warnings.catch_warnings():  # elements without demand (Pm, Sc) are all-NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        share = ratio_quantiles(ds, "china_free_supply", "demand").values
+    for i, element in enumerate(ds["element"].values):
+        for j, year in enumerate(ds["year"].values):
+            rows.append(
+                {
+                    "element": str(element),
+                    "year": int(year),
+                    "metric": "china_free_share_pct",
+                    "p10": _rounded(share[0, i, j]),
+                    "p50": _rounded(share[1, i, j]),
+                    "p90": _rounded(share[2, i, j]),
+                }
+            )
     for metric in metrics:
         q = ds[metric].quantile([0.1, 0.5, 0.9], dim="draw").values  # (3, element, year)
         for i, element in enumerate(ds["element"].values):

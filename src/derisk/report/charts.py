@@ -12,7 +12,9 @@ _OTHER = "#7f8c8d"
 
 def _source_note(fig: go.Figure, cited: pd.Series) -> go.Figure:
     """Put the source ids under the chart, wrapped, so a pasted image still cites them."""
-    sources = "; ".join(sorted({s for ids in cited.dropna() for s in ids.split(";") if s}))
+    ids = sorted({s.strip() for ids in cited.dropna() for s in str(ids).split(";") if s.strip()})
+    fig.update_layout(meta={"sources": ids})  # the web pages link these under the chart
+    sources = "; ".join(ids)
     lines, line = [], "Sources:"
     for sid in sources.split("; "):
         if len(line) + len(sid) > 140:
@@ -40,7 +42,9 @@ def china_share_by_stage(summary: pd.DataFrame) -> go.Figure:
     """Bar per stage with China's share; stages without data are labelled, not hidden."""
     rows = summary.copy()
     labels = [
-        f"{r.stage}<br>({r.coverage}, {'' if pd.isna(r.year) else int(r.year)})"
+        f"{r.stage}<br>({r.coverage})"
+        if pd.isna(r.year)
+        else f"{r.stage}<br>({r.coverage}, {int(r.year)})"
         for r in rows.itertuples()
     ]
     values = rows["china_share"].astype(float).fillna(0)
@@ -273,7 +277,8 @@ def element_stage_shares(conc: pd.DataFrame, symbol: str, groups: list[str]) -> 
         part = latest[latest["group"] == group]
         if part.empty:
             continue
-        part = part.set_index("stage").reindex([s for s in _STAGE_ORDER if s in set(part.index)])
+        part = part.set_index("stage")
+        part = part.reindex([s for s in _STAGE_ORDER if s in set(part.index)])
         fig.add_trace(
             go.Bar(
                 x=part.index,
@@ -315,27 +320,29 @@ def price_history(prices: pd.DataFrame, symbol: str) -> go.Figure:
         plus = (part["value_high"] - y).where(is_range, 0)
         minus = (y - part["value_low"]).where(is_range, 0)
         label = str(name) + (" (range: midpoint, bar = low-high)" if is_range.any() else "")
+        short = label if len(label) <= 60 else label[:57] + "..."
         fig.add_trace(
             go.Scatter(
                 x=part["year"],
                 y=y,
-                name=label,
+                name=short,
                 mode="lines+markers",
                 line={"color": _PALETTE[i % len(_PALETTE)]},
                 error_y={"type": "data", "array": plus, "arrayminus": minus, "visible": True},
                 customdata=part[["value_text", "source_id"]],
-                hovertemplate="%{x}: %{customdata[0]} USD/kg (%{customdata[1]})<extra></extra>",
+                hovertemplate="%{x}: %{customdata[0]} USD/kg (%{customdata[1]})<extra>"
+                + label.replace("<", "&lt;")
+                + "</extra>",
             )
         )
     fig.update_layout(
         title=f"{symbol} prices (nominal USD/kg, as printed by each source)",
         yaxis={"title": "USD/kg (nominal)"},
         xaxis={"title": "year"},
-        legend={"orientation": "h", "y": -0.25, "font": {"size": 10}},
+        legend={"font": {"size": 10}},
+        height=520,
     )
-    fig = _source_note(fig, rows["source_id"])
-    fig.update_layout(margin={"b": 200})
-    return fig
+    return _source_note(fig, rows["source_id"])
 
 
 def demand_projection(demand: pd.DataFrame, symbol: str) -> go.Figure:
@@ -346,11 +353,12 @@ def demand_projection(demand: pd.DataFrame, symbol: str) -> go.Figure:
     labels = sorted(rows["element_or_group"].unique())
     scenarios = sorted(rows["scenario"].unique())
     for (label, scenario), part in rows.groupby(["element_or_group", "scenario"], sort=True):
+        name = f"{label} · {scenario}"
         fig.add_trace(
             go.Scatter(
                 x=part["year"],
                 y=part["value"],
-                name=f"{label} · {scenario}",
+                name=name if len(name) <= 60 else name[:57] + "...",
                 mode="lines+markers",
                 line={
                     "color": _PALETTE[scenarios.index(scenario) % len(_PALETTE)],
@@ -364,11 +372,10 @@ def demand_projection(demand: pd.DataFrame, symbol: str) -> go.Figure:
         title=f"{symbol}: demand projections in the dataset ({units})",
         yaxis={"title": units},
         xaxis={"title": "year"},
-        legend={"orientation": "h", "y": -0.25, "font": {"size": 10}},
+        legend={"font": {"size": 10}},
+        height=520,
     )
-    fig = _source_note(fig, rows["source_id"])
-    fig.update_layout(margin={"b": 230})
-    return fig
+    return _source_note(fig, rows["source_id"])
 
 
 def facilities_timeline(facilities: pd.DataFrame, bloc: str) -> go.Figure:

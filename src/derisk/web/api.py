@@ -1,0 +1,856 @@
+"""The REST API under /api: the CLI's diagnose, forecast, review and data commands over HTTP.
+
+Each route parses its parameters, calls the same domain function the CLI calls and
+returns the same records (derisk.report.records). Nothing here computes a figure.
+
+Errors are JSON ``{"error", "field", "expected", "found"}``: bad input (a derisk
+InputError or a request that fails validation) is 422, an unknown table, source,
+forecast or review is 404, an upload over 5 MB is 413. There is no import endpoint:
+the API never writes to the store, so ``--read-only`` changes nothing here yet.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+import threading
+import uuid
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import ValidationError
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from derisk.errors import InputError, StoreError
+from derisk.web import models as m
+
+#: Largest article upload (or JSON text) a review accepts.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+#: Room for the multipart boundaries and the title/date fields around the file.
+_BODY_OVERHEAD = 64 * 1024
+#: An oversize body up to this size is read and dropped before the 413 (see _capped_body).
+_DRAIN_BYTES = 64 * 1024 * 1024
+#: Earlier reviews kept in memory (oldest dropped first).
+MAX_REVIEWS = 100
+#: Finished forecasts whose full Dataset (every draw) is kept for the .nc/.csv download;
+#: older jobs keep only their JSON result. A 10,000-draw Dataset is about 1 GB.
+KEEP_DATASETS = 3
+#: Query parameters of GET /api/data/{table} that are not column filters.
+_PAGING = ("limit", "offset", "exclude_user")
+VERDICTS = ("supported", "contradicted", "outdated", "unverifiable", "opinion")
+
+_ERROR_BODY = {"model": m.ErrorResponse}
+router = APIRouter(
+    prefix="/api",
+    responses={
+        422: {**_ERROR_BODY, "description": "Bad input: {error, field, expected, found}"},
+        503: {**_ERROR_BODY, "description": "The store cannot be opened"},
+    },
+)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {**_ERROR_BODY, "description": "Unknown resource"}
+}
+
+
+class ApiError(Exception):
+    """An error the API answers with its own status and the JSON error object."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        field: str | None = None,
+        expected: str | None = None,
+        found: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = m.ErrorResponse(error=message, field=field, expected=expected, found=found)
+
+
+def _not_found(what: str, found: str, expected: str | None = None, field: str = "id") -> ApiError:
+    return ApiError(404, f"unknown {what}", field=field, expected=expected, found=found)
+
+
+# -- error handlers -----------------------------------------------------------------------
+def _json_error(status: int, body: m.ErrorResponse) -> JSONResponse:
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def _field(column: str | None) -> str | None:
+    """The CLI names options (`--bloc`); the API names parameters (`bloc`)."""
+    return None if column is None else column.replace("--", "")
+
+
+async def _api_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, ApiError)
+    return _json_error(err.status, err.body)
+
+
+async def _input_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, InputError)
+    body = m.ErrorResponse(
+        error=err.message, field=_field(err.column), expected=err.expected, found=err.found
+    )
+    return _json_error(422, body)
+
+
+async def _store_error(request: Request, err: Exception) -> JSONResponse:
+    return _json_error(503, m.ErrorResponse(error=str(err)))
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path == "/api" or request.url.path.startswith("/api/")
+
+
+#: Pydantic error types as the value a client should have sent.
+_EXPECTED = {
+    "string_type": "a string",
+    "int_parsing": "an integer",
+    "int_type": "an integer",
+    "float_parsing": "a number",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "missing": "a value",
+    "json_invalid": "valid JSON",
+    "extra_forbidden": "no such field",
+}
+_BOUNDS = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<", "min_length": "length >=",
+           "max_length": "length <="}  # fmt: skip
+
+
+def _expected(error: dict[str, Any]) -> str | None:
+    ctx = error.get("ctx") or {}
+    if "expected" in ctx:
+        return str(ctx["expected"])
+    bounds = [f"{label} {ctx[key]}" for key, label in _BOUNDS.items() if key in ctx]
+    return ", ".join(bounds) if bounds else _EXPECTED.get(str(error.get("type")))
+
+
+async def _validation_error(request: Request, err: Exception) -> Response:
+    assert isinstance(err, RequestValidationError)
+    if not _is_api(request):
+        return await request_validation_exception_handler(request, err)
+    first = err.errors()[0] if err.errors() else {}
+    loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+    found = first.get("input")
+    if first.get("type") in ("missing", "json_invalid") or isinstance(found, dict | bytes):
+        found = None
+    body = m.ErrorResponse(
+        error=str(first.get("msg", "invalid request")),
+        field=".".join(loc) or None,
+        expected=_expected(first),
+        found=None if found is None else repr(found)[:80],
+    )
+    return _json_error(422, body)
+
+
+async def _http_error(request: Request, err: Exception) -> Response:
+    assert isinstance(err, StarletteHTTPException)
+    if not _is_api(request):
+        return await http_exception_handler(request, err)
+    message = err.detail if isinstance(err.detail, str) else json.dumps(err.detail)
+    return JSONResponse(
+        m.ErrorResponse(error=message).model_dump(),
+        status_code=err.status_code,
+        headers=getattr(err, "headers", None),
+    )
+
+
+def register(app: FastAPI) -> None:
+    """Add the /api routes, the JSON error handlers and the offline /docs page."""
+    from derisk.web.docs import install_docs
+
+    app.state.review_results = OrderedDict()  # review id -> full critique (to_dict)
+    app.state.reviewer = None  # built on the first review, then reused
+    app.state.reviewer_lock = threading.Lock()
+    app.include_router(router)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(InputError, _input_error)
+    app.add_exception_handler(StoreError, _store_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    _document_models(app, [m.ReviewRequest])
+    install_docs(app)
+
+
+def _document_models(app: FastAPI, extra: list[type]) -> None:
+    """Add schemas that routes reference by hand (the review body) to /openapi.json."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in extra:
+            schemas.setdefault(
+                model.__name__,
+                model.model_json_schema(ref_template="#/components/schemas/{model}"),
+            )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+# -- index --------------------------------------------------------------------------------
+@router.get("", response_model=m.ApiInfo, summary="About this server and its dataset")
+def api_info(request: Request) -> dict:
+    store = request.app.state.store
+    meta = store.meta()
+    return {
+        "version": request.app.version,
+        "dataset_version": meta.get("dataset_version"),
+        "built_at": meta.get("built_at"),
+        "read_only": bool(request.app.state.read_only),
+    }
+
+
+def _exact(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """Send records as the domain made them: the same keys, in the same order, as the CLI.
+
+    The route's response_model documents the shape in /openapi.json; validating through
+    it would reorder columns, so records bypass it.
+    """
+    return JSONResponse(payload, status_code=status, headers=headers)
+
+
+# -- diagnose -----------------------------------------------------------------------------
+def _diagnosis(name: str, params: dict[str, Any], frame: Any) -> Response:
+    from derisk.report.records import records
+
+    return _exact(
+        {
+            "diagnosis": name,
+            "params": params,
+            "notes": list(frame.attrs.get("notes") or []),
+            "records": records(frame),
+        }
+    )
+
+
+ExcludeUser = Query(False, description="Use curated rows only (the CLI's --exclude-user).")
+
+
+@router.get(
+    "/diagnose/concentration",
+    response_model=m.ConcentrationResponse,
+    summary="HHI, top-1/top-3 and China's share per stage x group x year",
+)
+def diagnose_concentration(
+    request: Request,
+    stage: str | None = Query(None, description="mining, separation, metal, magnet"),
+    group: str | None = Query(None, description="REE, LREE, HREE, magnet or a symbol"),
+    year: int | None = None,
+    residual: str = Query("atomistic", description="atomistic or single"),
+    exclude_user: bool = ExcludeUser,
+) -> Response:
+    """`derisk diagnose concentration --format json`."""
+    from derisk.diagnose.concentration import concentration
+
+    frame = concentration(
+        request.app.state.store,
+        stage=stage,
+        group=group,
+        year=year,
+        residual=residual,
+        include_user=not exclude_user,
+    )
+    if frame.empty:
+        raise InputError(
+            "no data for that selection",
+            column="stage/group/year",
+            found=f"{stage}/{group}/{year}",
+        )
+    params = {"stage": stage, "group": group, "year": year, "residual": residual,
+              "exclude_user": exclude_user}  # fmt: skip
+    return _diagnosis("concentration", params, frame)
+
+
+@router.get(
+    "/diagnose/dependency",
+    response_model=m.DependencyResponse,
+    summary="Share of a bloc's supply that depends on China, per stage (bounds)",
+)
+def diagnose_dependency(
+    request: Request,
+    bloc: str = Query(description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES"),
+    group: str | None = None,
+    year: int | None = None,
+    exclude_user: bool = ExcludeUser,
+) -> Response:
+    """`derisk diagnose dependency --bloc BLOC --format json`."""
+    from derisk.diagnose.dependency import dependency
+
+    frame = dependency(
+        request.app.state.store, bloc, group=group, year=year, include_user=not exclude_user
+    )
+    params = {"bloc": bloc, "group": group, "year": year, "exclude_user": exclude_user}
+    return _diagnosis("dependency", params, frame)
+
+
+@router.get(
+    "/diagnose/chokepoints",
+    response_model=m.ChokepointsResponse,
+    summary="(group, stage) pairs ranked by China share, HHI and the bloc's dependency",
+)
+def diagnose_chokepoints(
+    request: Request,
+    bloc: str = "US",
+    year: int | None = None,
+    top: int | None = None,
+    exclude_user: bool = ExcludeUser,
+) -> Response:
+    """`derisk diagnose chokepoints --format json`."""
+    from derisk.diagnose.chokepoints import chokepoints
+
+    frame = chokepoints(
+        request.app.state.store, bloc=bloc, year=year, top=top, include_user=not exclude_user
+    )
+    params = {"bloc": bloc, "year": year, "top": top, "exclude_user": exclude_user}
+    return _diagnosis("chokepoints", params, frame)
+
+
+@router.get(
+    "/diagnose/criticality",
+    response_model=m.CriticalityResponse,
+    summary="Criticality by the EU 2017, USGS (Nassar 2020) or GeoPolRisk method",
+)
+def diagnose_criticality(
+    request: Request,
+    method: str = Query("eu2017", description="eu2017, usgs2020 or geopolrisk"),
+    exclude_user: bool = ExcludeUser,
+) -> Response:
+    """`derisk diagnose criticality --format json` (the CLI's --inputs CSV is not offered)."""
+    from derisk.diagnose.criticality import criticality
+
+    frame = criticality(request.app.state.store, method=method, include_user=not exclude_user)
+    return _diagnosis("criticality", {"method": method, "exclude_user": exclude_user}, frame)
+
+
+# -- scenarios and forecasts --------------------------------------------------------------
+#: What GET /api/scenarios shows for baseline, which changes nothing relative to itself.
+HEADLINE_LEVERS = (
+    "demand.path",
+    "china.capacity_path",
+    "china.export_controls",
+    "pipeline.on_time",
+    "recycling.collection_rate",
+    "allocation",
+    "routing",
+)
+
+
+def _preset(name: str, sets: list[str] | None = None):  # noqa: ANN202 - a Scenario
+    """A preset by name only: the API never reads a scenario file a client names."""
+    from derisk.forecast.scenario import load_scenario, presets
+
+    known = presets()
+    if name not in known:
+        raise InputError(
+            "unknown scenario", column="scenario", expected=", ".join(known), found=name
+        )
+    return load_scenario(name, sets)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted paths to values; a distribution ({dist: ...}) or a list stays one value."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value and "dist" not in value:
+            out.update(_flatten(value, path + "."))
+        else:
+            out[path] = value
+    return out
+
+
+@router.get("/scenarios", response_model=m.ScenarioList, summary="The forecast presets")
+def list_scenarios() -> dict:
+    from derisk.forecast.scenario import presets
+
+    base = _flatten(_preset("baseline").model_dump(mode="json"))
+    out = []
+    for name in presets():
+        spec = _preset(name)
+        flat = _flatten(spec.model_dump(mode="json"))
+        if name == "baseline":
+            levers = {k: flat[k] for k in HEADLINE_LEVERS if k in flat}
+        else:
+            skip = {"name", "description", "extends"}
+            levers = {k: v for k, v in flat.items() if k not in skip and base.get(k) != v}
+        out.append(
+            {
+                "name": name,
+                "description": spec.description,
+                "extends": spec.extends,
+                "start_year": spec.start_year,
+                "end_year": spec.end_year,
+                "levers": levers,
+            }
+        )
+    return {"scenarios": out}
+
+
+def _years(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        start, end = (int(p) for p in text.split(":"))
+    except ValueError:
+        raise InputError(
+            "years must look like START:END", column="years", expected="e.g. 2025:2050", found=text
+        ) from None
+    return start, end
+
+
+def _job_url(job_id: str) -> str:
+    return f"/api/forecast/{job_id}"
+
+
+def _forecast_job(request: Request, job_id: str):  # noqa: ANN202 - a derisk.web.jobs.Job
+    job = request.app.state.jobs.get(job_id)
+    if job is None or job.kind != "forecast":
+        raise _not_found("forecast", job_id, "an id from POST /api/forecast")
+    return job
+
+
+def _drop_old_datasets(jobs: Any, keep: int) -> None:
+    """Keep the full Dataset of the newest ``keep`` finished forecasts only."""
+    held = [
+        j for j in jobs.list("forecast")
+        if isinstance(j.result, dict) and j.result.get("dataset") is not None
+    ]  # fmt: skip
+    for job in held[: max(0, len(held) - keep)]:
+        job.result["dataset"] = None
+
+
+@router.post(
+    "/forecast",
+    status_code=202,
+    response_model=m.ForecastAccepted,
+    summary="Start a Monte Carlo forecast; poll the returned url",
+)
+def start_forecast(body: m.ForecastRequest, request: Request, response: Response) -> dict:
+    """`derisk forecast --scenario PRESET --set ... --format json`, run in the background."""
+    from derisk.data.blocs import resolve_bloc
+    from derisk.forecast.output import forecast_json
+    from derisk.forecast.run import forecast
+
+    store = request.app.state.store
+    jobs = request.app.state.jobs
+    spec = _preset(body.scenario, body.set)
+    years = _years(body.years)
+    if years is not None:  # the scenario's own check of the range, before the run
+        try:
+            _preset(body.scenario, [*body.set, f"start_year={years[0]}", f"end_year={years[1]}"])
+        except InputError as err:
+            raise InputError(err.message, column="years", found=body.years) from None
+    resolve_bloc(store, body.bloc)
+
+    def work(job: Any) -> dict:
+        ds = forecast(
+            store,
+            spec,
+            bloc=body.bloc,
+            draws=body.draws,
+            seed=body.seed,
+            years=years,
+            progress=job.advance,
+        )
+        _drop_old_datasets(jobs, KEEP_DATASETS - 1)
+        return {"json": json.loads(forecast_json(ds)), "dataset": ds}
+
+    job = jobs.submit("forecast", body.model_dump(), total=body.draws, work=work)
+    response.headers["Location"] = _job_url(job.id)
+    return {"id": job.id, "status": job.status, "url": _job_url(job.id)}
+
+
+def _job_summary(job: Any) -> dict:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "progress": round(job.progress, 4),
+        "params": job.params,
+        "error": job.error,
+        "url": _job_url(job.id),
+    }
+
+
+@router.get("/forecast", response_model=m.ForecastList, summary="Forecast jobs, oldest first")
+def list_forecasts(request: Request) -> dict:
+    return {"jobs": [_job_summary(j) for j in request.app.state.jobs.list("forecast")]}
+
+
+@router.get(
+    "/forecast/{job_id}",
+    response_model=m.ForecastStatus,
+    responses=_NOT_FOUND,
+    summary="A forecast's status, progress and (once done) result",
+)
+def get_forecast(job_id: str, request: Request) -> Response:
+    """`result` is the object of `derisk forecast --format json`."""
+    job = _forecast_job(request, job_id)
+    done = job.status == "done" and isinstance(job.result, dict)
+    downloads = {}
+    if done and job.result.get("dataset") is not None:
+        downloads = {f: f"{_job_url(job.id)}/download?format={f}" for f in ("csv", "nc")}
+    return _exact(
+        {
+            **_job_summary(job),
+            "result": job.result["json"] if done else None,
+            "downloads": downloads,
+        }
+    )
+
+
+_MEDIA = {"csv": "text/csv", "nc": "application/x-netcdf"}
+
+
+@router.get(
+    "/forecast/{job_id}/download",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {} for t in _MEDIA.values()}, "description": "The file"},
+        **_NOT_FOUND,
+        409: {"model": m.ErrorResponse, "description": "Not finished"},
+        410: {"model": m.ErrorResponse, "description": "Dataset no longer kept"},
+    },
+    summary="A finished forecast as .csv (P10/P50/P90 series) or .nc (every draw)",
+)
+def download_forecast(
+    job_id: str,
+    request: Request,
+    fmt: Literal["csv", "nc"] = Query("csv", alias="format"),
+) -> FileResponse:
+    """The file `derisk forecast --out FILE` writes."""
+    from derisk.forecast.output import write_forecast
+
+    job = _forecast_job(request, job_id)
+    if job.status != "done":
+        raise ApiError(
+            409, "the forecast has not finished", field="id", expected="done", found=job.status
+        )
+    ds = job.result.get("dataset")
+    if ds is None:
+        raise ApiError(
+            410,
+            f"only the newest {KEEP_DATASETS} forecasts keep their draws; run this one again",
+            field="id",
+            found=job_id,
+        )
+    folder = tempfile.mkdtemp(prefix="derisk-forecast-")
+    path = Path(folder) / f"forecast-{job_id}.{fmt}"
+    try:
+        write_forecast(ds, path)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=_MEDIA[fmt],
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+# -- review -------------------------------------------------------------------------------
+_REVIEW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ReviewRequest"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": ".txt .md .html .pdf, at most 5 MB",
+                        },
+                        "date": {"type": "string", "description": "YYYY-MM-DD"},
+                        "title": {"type": "string"},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+def _too_large(size: int | str) -> ApiError:
+    return ApiError(
+        413,
+        "article too large",
+        field="file",
+        expected=f"at most {MAX_UPLOAD_BYTES} bytes",
+        found=f"{size} bytes",
+    )
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The request body, or 413 once it passes ``limit`` bytes.
+
+    An oversize body is read to its end (and dropped) up to _DRAIN_BYTES first: a client
+    that is still sending when the server answers would see a broken pipe, not the 413.
+    """
+    declared = request.headers.get("content-length")
+    size = int(declared) if declared and declared.isdigit() else 0
+    if size > _DRAIN_BYTES:
+        raise _too_large(size)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > _DRAIN_BYTES:
+            break
+        if size <= limit:
+            chunks.append(chunk)
+    if size > limit:
+        raise _too_large(size if size <= _DRAIN_BYTES else f"more than {_DRAIN_BYTES}")
+    return b"".join(chunks)
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError("not a date", column="date", expected="YYYY-MM-DD", found=text) from None
+
+
+async def _form_article(request: Request, body: bytes) -> tuple[bytes, str, str | None, str | None]:
+    """The uploaded file, its name, and the optional title and date fields."""
+    from starlette.datastructures import UploadFile
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, receive).form(max_files=1, max_fields=10)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ApiError(
+                422, "no file uploaded", field="file", expected="a multipart field 'file'"
+            )
+        data = await upload.read()
+        title, date = form.get("title"), form.get("date")
+    finally:
+        await form.close()
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise _too_large(len(data))
+    name = Path(upload.filename).name if upload.filename else "-"
+    return (
+        data,
+        name or "-",
+        title if isinstance(title, str) and title else None,
+        date if isinstance(date, str) and date else None,
+    )
+
+
+def _reviewer(app: FastAPI):  # noqa: ANN202 - a derisk.review.critique.Reviewer
+    """One Reviewer per app: it reads its facts from the store once."""
+    from derisk.review.critique import Reviewer
+
+    with app.state.reviewer_lock:
+        if app.state.reviewer is None:
+            app.state.reviewer = Reviewer(app.state.store)
+        return app.state.reviewer
+
+
+def _review(app: FastAPI, data: bytes, name: str, title: str | None, date: str | None) -> dict:
+    from derisk.review.batch import BatchItem, summary_row
+    from derisk.review.text import read_article_bytes
+
+    article = read_article_bytes(data, name=name, title=title, date=_date(date))
+    critique = _reviewer(app).review(article)
+    full = critique.to_dict()
+    row = summary_row(BatchItem(path=Path(name), critique=critique))
+    review_id = uuid.uuid4().hex[:12]
+    summary = {
+        "id": review_id,
+        "title": full["title"],
+        "date": full["date"],
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source": full["source"],
+        "word_count": full["word_count"],
+        "verdicts": {v: int(row.get(v, 0)) for v in VERDICTS},
+        "ratings": {k: str(row[k]) for k in critique.ratings},
+        "url": f"/api/review/{review_id}",
+    }
+    with app.state.reviewer_lock:
+        app.state.reviews.append(summary)
+        app.state.review_results[review_id] = full
+        del app.state.reviews[:-MAX_REVIEWS]
+        while len(app.state.review_results) > MAX_REVIEWS:
+            app.state.review_results.popitem(last=False)
+    return {"id": review_id, "critique": full}
+
+
+@router.post(
+    "/review",
+    status_code=201,
+    response_model=m.Critique,
+    responses={
+        413: {"model": m.ErrorResponse, "description": "Article over 5 MB"},
+        415: {"model": m.ErrorResponse, "description": "Neither JSON nor multipart"},
+    },
+    openapi_extra=_REVIEW_BODY,
+    summary="Critique an article: JSON {text, date, title} or a multipart file upload",
+)
+async def post_review(request: Request) -> Response:
+    """The object of `derisk review --format json`; the Location header names the review."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await _capped_body(request, MAX_UPLOAD_BYTES + _BODY_OVERHEAD)
+    if content_type == "multipart/form-data":
+        data, name, title, date = await _form_article(request, body)
+    elif content_type in ("application/json", ""):
+        try:
+            req = m.ReviewRequest.model_validate_json(body or b"null")
+        except ValidationError as err:
+            raise RequestValidationError(err.errors()) from None
+        data, name, title, date = req.text.encode("utf-8"), "-", req.title, req.date
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise _too_large(len(data))
+    else:
+        raise ApiError(
+            415,
+            "unsupported content type",
+            field="content-type",
+            expected="application/json or multipart/form-data",
+            found=content_type,
+        )
+    out = await run_in_threadpool(_review, request.app, data, name, title, date)
+    headers = {"Location": f"/api/review/{out['id']}", "X-Review-Id": out["id"]}
+    return _exact(out["critique"], status=201, headers=headers)
+
+
+@router.get("/review", response_model=m.ReviewList, summary="Earlier reviews, newest first")
+def list_reviews(request: Request) -> dict:
+    return {"reviews": list(reversed(request.app.state.reviews))}
+
+
+@router.get(
+    "/review/{review_id}", response_model=m.Critique, responses=_NOT_FOUND, summary="One review"
+)
+def get_review(review_id: str, request: Request) -> Response:
+    found = request.app.state.review_results.get(review_id)
+    if found is None:
+        raise _not_found("review", review_id, "an id from GET /api/review")
+    return _exact(found)
+
+
+# -- data ---------------------------------------------------------------------------------
+@router.get("/data", response_model=m.TableList, summary="Tables, row counts and coverage")
+def list_tables(request: Request) -> dict:
+    from derisk.data.schema import TABLES_BY_NAME
+    from derisk.report.records import records
+
+    rows = records(request.app.state.store.info())
+    for row in rows:
+        row["columns"] = TABLES_BY_NAME[row["table"]].column_names
+        row["url"] = f"/api/data/{row['table']}"
+    return {"tables": rows}
+
+
+_FILTERS_DOC = {
+    "parameters": [
+        {
+            "name": "filters",
+            "in": "query",
+            "required": False,
+            "description": "Any other parameter is a filter column=value "
+            "(the CLI's --where), e.g. ?country=CHN&year=2024.",
+            "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+            "style": "form",
+            "explode": True,
+        }
+    ]
+}
+
+
+@router.get(
+    "/data/{table}",
+    response_model=m.DataPage,
+    responses=_NOT_FOUND,
+    openapi_extra=_FILTERS_DOC,
+    summary="Rows of a table, filtered by column=value, a page at a time",
+)
+def table_rows(
+    table: str,
+    request: Request,
+    limit: int = Query(1000, ge=1, le=10_000),
+    offset: int = Query(0, ge=0),
+    exclude_user: bool = ExcludeUser,
+) -> Response:
+    """`derisk data show TABLE --where column=value --format json`, paged."""
+    from derisk.data.schema import TABLES_BY_NAME
+    from derisk.report.records import records
+
+    if table not in TABLES_BY_NAME:
+        raise _not_found("table", table, ", ".join(TABLES_BY_NAME), field="table")
+    filters: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in _PAGING:
+            continue
+        if key in filters:
+            raise InputError("filter given twice", column=key, expected="one value", found=value)
+        filters[key] = value
+    frame = request.app.state.store.table(table, include_user=not exclude_user, filters=filters)
+    return _exact(
+        {
+            "table": table,
+            "total": len(frame),
+            "limit": limit,
+            "offset": offset,
+            "filters": filters,
+            "rows": records(frame.iloc[offset : offset + limit]),
+        }
+    )
+
+
+@router.get(
+    "/sources",
+    response_model=m.SourceList,
+    summary="Every source a figure can cite",
+)
+def list_sources(request: Request) -> Response:
+    from derisk.report.records import records
+
+    rows = records(request.app.state.store.sources())
+    return _exact({"total": len(rows), "sources": rows})
+
+
+@router.get(
+    "/sources/{source_id}",
+    response_model=m.Source,
+    responses=_NOT_FOUND,
+    summary="One source: title, publisher, date, URL",
+)
+def get_source(source_id: str, request: Request) -> Response:
+    """`derisk data sources ID --format json` (one record)."""
+    from derisk.report.records import records
+
+    frame = request.app.state.store.sources()
+    rows = records(frame[frame["source_id"] == source_id])
+    if not rows:
+        raise _not_found("source id", source_id, "an id from GET /api/sources", "source_id")
+    return _exact(rows[0])

@@ -1,0 +1,346 @@
+"""Pydantic models for every request and response of the REST API (they make /openapi.json).
+
+Record models mirror the DataFrame columns the CLI prints with ``--format json``: known
+columns are typed, further columns are allowed (a method adds its own, a diagnosis may
+gain one). Routes that hand out records send them exactly as derisk.report.records made
+them, so keys keep the CLI's order; these models document that shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Open(BaseModel):
+    """A record whose columns come from a DataFrame: known columns typed, others kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# -- errors and the index -----------------------------------------------------------------
+class ErrorResponse(BaseModel):
+    error: str = Field(description="What went wrong, in one line.")
+    field: str | None = Field(None, description="The parameter or column at fault.")
+    expected: str | None = Field(None, description="What would have been accepted.")
+    found: str | None = Field(None, description="What was received.")
+
+
+class ApiInfo(BaseModel):
+    name: str = "derisk"
+    version: str
+    dataset_version: str | None
+    built_at: str | None
+    read_only: bool
+    docs: str = "/docs"
+    openapi: str = "/openapi.json"
+
+
+# -- diagnose -----------------------------------------------------------------------------
+class ConcentrationRecord(Open):
+    stage: str | None = None
+    group: str | None = None
+    year: int | None = None
+    hhi: float | None = Field(None, description="Herfindahl-Hirschman index, 0-10,000.")
+    top1_country: str | None = None
+    top1_share: float | None = Field(None, description="Per cent of world output.")
+    top3_share: float | None = None
+    china_share: float | None = None
+    n_effective: float | None = None
+    residual_convention: str | None = None
+    sources: str | None = Field(None, description="Source ids, ';'-separated.")
+
+
+class DependencyRecord(Open):
+    bloc: str | None = None
+    stage: str | None = None
+    group: str | None = None
+    year: float | int | None = None
+    china_share_world: float | None = None
+    bloc_share_world: float | None = None
+    direct_china_share: float | None = None
+    direct_basis: str | None = None
+    dependency_low: float | None = Field(None, description="Per cent, best routing.")
+    dependency_high: float | None = Field(None, description="Per cent, pro-rata routing.")
+    missing: str | None = None
+    sources: str | None = None
+
+
+class ChokepointRecord(Open):
+    rank: int | None = None
+    group: str | None = None
+    stage: str | None = None
+    year: int | float | None = None
+    china_share: float | None = None
+    hhi: float | None = None
+    dependency_low: float | None = None
+    dependency_high: float | None = None
+    score: float | None = None
+    evidence: str | None = None
+    sources: str | None = None
+
+
+class CriticalityRecord(Open):
+    """Columns depend on the method; eu2017 also gives every input of the formula."""
+
+    material: str | None = None
+    assessment_year: int | None = None
+    supply_risk_published: float | None = None
+    supply_risk: float | None = None
+    supply_risk_low: float | None = None
+    supply_risk_high: float | None = None
+    sr_check: str | None = None
+    economic_importance: float | None = None
+    critical_published: bool | None = None
+    critical: bool | None = None
+    geopolrisk: float | None = None
+    missing_inputs: str | None = None
+    method: str | None = None
+    sources: str | None = None
+
+
+class DiagnoseResponse(BaseModel):
+    diagnosis: str
+    params: dict[str, Any] = Field(description="The options as applied.")
+    notes: list[str] = Field(description="Data caveats (the CLI prints them on stderr).")
+
+
+class ConcentrationResponse(DiagnoseResponse):
+    records: list[ConcentrationRecord]
+
+
+class DependencyResponse(DiagnoseResponse):
+    records: list[DependencyRecord]
+
+
+class ChokepointsResponse(DiagnoseResponse):
+    records: list[ChokepointRecord]
+
+
+class CriticalityResponse(DiagnoseResponse):
+    records: list[CriticalityRecord]
+
+
+# -- forecast -----------------------------------------------------------------------------
+class ForecastRequest(BaseModel):
+    """The options of `derisk forecast`; scenario files are not accepted, only presets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str = Field("baseline", description="A preset name (GET /api/scenarios).")
+    set: list[str] = Field(
+        default_factory=list,
+        description="Overrides like `recycling.collection_rate=0.5` (the CLI's --set).",
+    )
+    bloc: str = Field("US", description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES")
+    draws: int = Field(2000, ge=1, le=100_000)
+    seed: int = 1
+    years: str | None = Field(None, description="START:END, e.g. 2025:2050")
+
+
+class ForecastAccepted(BaseModel):
+    id: str
+    status: str
+    url: str = Field(description="Poll this for progress and the result.")
+
+
+class YearDerisked(Open):
+    p50: int | None = Field(None, description="Median year de-risked; null = not by the end.")
+    p10: int | None = None
+    p90: int | None = None
+    prob_by: dict[str, float] = Field(
+        default_factory=dict, description="Probability of being de-risked by each year."
+    )
+    note: str | None = Field(None, description="Why an element has no result (no data).")
+
+
+class WorstShortfall(Open):
+    p10_t: float | None = None
+    p50_t: float | None = None
+    p90_t: float | None = None
+    year_of_largest_p50: int | None = None
+    share_of_demand_p50_pct: float | None = None
+
+
+class SeriesRow(Open):
+    element: str | None = None
+    year: int | None = None
+    metric: str | None = None
+    p10: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+
+
+class ForecastResult(Open):
+    """The object `derisk forecast --format json` prints (crma_check only for EU27)."""
+
+    scenario: str | None = None
+    bloc: str | None = None
+    draws: int | None = None
+    seed: int | None = None
+    year_derisked: dict[str, YearDerisked] | None = None
+    worst_shortfall: dict[str, WorstShortfall] | None = None
+    series: list[SeriesRow] | None = None
+    sources: str | None = None
+    crma_check: list[dict[str, Any]] | None = None
+
+
+class ForecastStatus(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: float = Field(description="0 to 1: draws simulated over draws asked.")
+    params: dict[str, Any]
+    error: str | None
+    result: ForecastResult | None = Field(description="Set once status is done.")
+    url: str
+    downloads: dict[str, str] = Field(description="File formats and their URLs, once done.")
+
+
+class ForecastJob(BaseModel):
+    id: str
+    status: str
+    progress: float
+    params: dict[str, Any]
+    error: str | None
+    url: str
+
+
+class ForecastList(BaseModel):
+    jobs: list[ForecastJob]
+
+
+class ScenarioInfo(BaseModel):
+    name: str
+    description: str
+    extends: str | None
+    start_year: int
+    end_year: int
+    levers: dict[str, Any] = Field(
+        description="What the preset sets apart from baseline (dotted path: value); "
+        "for baseline, its headline levers."
+    )
+
+
+class ScenarioList(BaseModel):
+    scenarios: list[ScenarioInfo]
+
+
+# -- review -------------------------------------------------------------------------------
+class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(description="The article: plain text, Markdown or HTML.")
+    date: str | None = Field(None, description="YYYY-MM-DD; else from the text's metadata.")
+    title: str | None = None
+
+
+class Evidence(BaseModel):
+    table: str
+    key: str
+    value: str
+    source_id: str
+    url: str | None = None
+    note: str | None = None
+
+
+class ClaimVerdict(BaseModel):
+    text: str
+    entity: str | None
+    metric: str | None
+    value: float | None
+    unit: str | None
+    verdict: str = Field(description="supported, contradicted, outdated, unverifiable, opinion")
+    explanation: str
+    evidence: list[Evidence]
+
+
+class MissingTopic(BaseModel):
+    topic: str
+    why: str
+    evidence: list[Evidence]
+
+
+class RatingOut(BaseModel):
+    level: str = Field(description="High, Medium or Low")
+    reason: str
+    signals: dict[str, int | float | str]
+    evidence: list[str]
+
+
+class Critique(BaseModel):
+    """The object `derisk review --format json` prints."""
+
+    title: str | None
+    date: str | None
+    highlights: list[str]
+    holds_up: list[str]
+    slips: list[str]
+    missing: list[MissingTopic]
+    coverage: dict[str, bool]
+    bottom_line: str
+    investor_takeaway: str
+    ratings: dict[str, RatingOut]
+    claims: list[ClaimVerdict]
+    source: str
+    word_count: int
+    notes: list[str]
+
+
+class ReviewSummary(BaseModel):
+    id: str
+    title: str | None
+    date: str | None
+    created: str = Field(description="When the review was made (UTC, ISO 8601).")
+    source: str
+    word_count: int
+    verdicts: dict[str, int] = Field(description="Claims per verdict.")
+    ratings: dict[str, str] = Field(description="Criterion: High, Medium or Low.")
+    url: str
+
+
+class ReviewList(BaseModel):
+    reviews: list[ReviewSummary] = Field(description="Newest first; the last 100 are kept.")
+
+
+# -- data ---------------------------------------------------------------------------------
+class TableInfo(BaseModel):
+    table: str
+    curated_rows: int
+    user_rows: int
+    coverage: str
+    description: str
+    columns: list[str]
+    url: str
+
+
+class TableList(BaseModel):
+    tables: list[TableInfo]
+
+
+class DataPage(BaseModel):
+    table: str
+    total: int = Field(description="Rows matching the filters.")
+    limit: int
+    offset: int
+    filters: dict[str, str]
+    rows: list[dict[str, Any]]
+
+
+class Source(Open):
+    source_id: str
+    title: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+    accessed_via: str | None = None
+    reliability: str | None = None
+    folder: str | None = None
+    note: str | None = None
+    origin: str | None = None
+    import_id: int | None = None
+
+
+class SourceList(BaseModel):
+    total: int
+    sources: list[Source]
