@@ -52,7 +52,11 @@ def test_forecast_json_contract(built_store_path: Path) -> None:
         assert probs == sorted(probs) and all(0 <= p <= 1 for p in probs)
     row = payload["series"][0]
     assert set(row) == {"element", "year", "metric", "p10", "p50", "p90"}
-    assert all(r["p10"] <= r["p50"] <= r["p90"] for r in payload["series"])
+    defined = [r for r in payload["series"] if r["p50"] is not None]
+    assert all(r["p10"] <= r["p50"] <= r["p90"] for r in defined)
+    # Only the share of demand is undefined, and only where there is no demand (Pm, Sc).
+    undefined = {(r["metric"], r["element"]) for r in payload["series"] if r["p50"] is None}
+    assert undefined <= {("china_free_share_pct", "Pm"), ("china_free_share_pct", "Sc")}
 
 
 def test_forecast_writes_netcdf_csv_and_parquet(built_store_path: Path, tmp_path: Path) -> None:
