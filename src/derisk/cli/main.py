@@ -326,13 +326,27 @@ def _years(text: str | None) -> tuple[int, int] | None:
     return start, end
 
 
+def _check_years(spec: object, span: tuple[int, int] | None) -> None:
+    """--years obeys the scenario's own rule for start_year and end_year."""
+    from pydantic import ValidationError
+
+    if span is None:
+        return
+    data = {**spec.model_dump(), "start_year": span[0], "end_year": span[1]}  # type: ignore[attr-defined]
+    try:
+        type(spec).model_validate(data)
+    except ValidationError as err:
+        message = err.errors()[0]["msg"].removeprefix("Value error, ")
+        raise InputError(message, column="--years") from None
+
+
 @app.command("forecast")
 @_guard
 def forecast_cmd(
     scenario: Annotated[str, typer.Option(help="Preset name or YAML file.")] = "baseline",
     bloc: str = "US",
     draws: Annotated[int, typer.Option(min=1, max=1_000_000)] = 2000,
-    seed: int = 1,
+    seed: Annotated[int, typer.Option(min=0)] = 1,
     years: Annotated[str | None, typer.Option(help="START:END, e.g. 2025:2050")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="dotted.path=value")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help=".nc, .csv or .parquet")] = None,
@@ -356,7 +370,9 @@ def forecast_cmd(
     _check_format(fmt)
     if out is not None:
         check_output_path(out)
+    span = _years(years)
     spec = load_scenario(scenario, set_)
+    _check_years(spec, span)
     store = _store(db)
     with Progress(console=err_console, transient=True) as bar:
         task = bar.add_task(f"{spec.name}: {draws} draws", total=draws)
@@ -366,7 +382,7 @@ def forecast_cmd(
             bloc=bloc,
             draws=draws,
             seed=seed,
-            years=_years(years),
+            years=span,
             chunk_size=chunk_size,
             dask=dask,
             progress=lambda n: bar.advance(task, n),

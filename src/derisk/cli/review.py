@@ -13,6 +13,7 @@ from derisk.cli.main import DbOption, _guard, _store, app, err_console
 from derisk.errors import InputError
 
 REVIEW_FORMATS = ("md", "html", "json")
+ACCEPTED_PATHS = "an article file, '-' for standard input, a folder, or a URL"
 SUFFIX_FORMAT = {".md": "md", ".html": "html", ".htm": "html", ".json": "json"}
 
 
@@ -75,14 +76,19 @@ def review_cmd(
     db: DbOption = None,
 ) -> None:
     """Critique a rare-earth article: claims checked against the data, omissions, ratings."""
+    from derisk.forecast.output import check_writable_target
     from derisk.report.review import render
 
     when = _date(date)
+    if not path.strip():
+        raise InputError("no article given", column="PATH", expected=ACCEPTED_PATHS, found=path)
     source = Path(path)
     if path != "-" and source.is_dir():
         _batch(source, out, fmt, db, dask, llm, llm_model)
         return
     fmt = _format_for(fmt, out)
+    if out is not None:
+        check_writable_target(out)  # before the review, not after it
     from derisk.review.critique import Reviewer
 
     article = _article(path, title, when, allow_network)
@@ -100,11 +106,13 @@ def review_cmd(
 
 
 def _write(path: Path, text: str) -> None:
-    """Write through a temporary file so a crash never leaves half a review behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Write through a temporary file so a crash never leaves half a review behind.
+
+    A full disk or a folder we may not write is one InputError naming the file.
+    """
+    from derisk.forecast.output import write_atomically
+
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _batch(
@@ -126,6 +134,9 @@ def _batch(
         raise InputError("a folder needs --out DIR for the reviews", column="--out")
     if out.exists() and not out.is_dir():
         raise InputError("--out must be a folder for a batch", column="--out", found=str(out))
+    from derisk.forecast.output import check_writable_target
+
+    check_writable_target(out / "summary.csv")  # a file in the way, or a read-only folder
     formats = [_format_for(fmt, None)] if fmt else list(REVIEW_FORMATS)
     paths = corpus(folder)
     if not paths:
@@ -151,10 +162,10 @@ def _batch(
                 _write(out / f"{stem}.review.{f}", render(critique, f))
         rows.append(summary_row(item))
     summary = out / "summary.csv"
-    out.mkdir(parents=True, exist_ok=True)
     # convert_dtypes: counts stay integers ("2", not "2.0") when an error row leaves
     # them empty
-    pd.DataFrame.from_records(rows).convert_dtypes().to_csv(summary, index=False)
+    table = pd.DataFrame.from_records(rows).convert_dtypes()
+    _write(summary, table.to_csv(index=False))
     failed = sum(1 for r in rows if r["error"])
     err_console.print(
         f"reviewed {len(rows) - failed} of {len(rows)} articles; summary: {summary}"

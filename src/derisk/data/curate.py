@@ -693,8 +693,20 @@ def write_tables(tables: dict[str, list[Row]], out_dir: Path) -> dict[str, str]:
 
 
 def curate(reference_dir: Path, out_dir: Path = CURATED_DIR) -> dict[str, object]:
-    """Rebuild the packaged dataset from a reference folder; returns the manifest."""
+    """Rebuild the packaged dataset from a reference folder; returns the manifest.
+
+    Refused under DERISK_READ_ONLY=1: curation rewrites the packaged files every store
+    is built from, which a read-only deployment must not do either.
+    """
+    from derisk.data.store import READ_ONLY_ENV, read_only_from_env
     from derisk.data.validate import validate_tables
+
+    if read_only_from_env():
+        from derisk.errors import StoreError
+
+        raise StoreError(
+            f"read-only ({READ_ONLY_ENV}=1): cannot curate, which would rewrite {out_dir}"
+        )
 
     curator = Curator(reference_dir)
     tables = curator.all_tables()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import glob
 import json
+import os
+import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -75,7 +82,7 @@ OUTPUT_SUFFIXES = (".nc", ".csv", ".parquet")
 
 
 def check_output_path(out: Path) -> None:
-    """Fail before a long run, not after it, when the output type is unknown."""
+    """Fail before a long run, not after it, when the output type or place is wrong."""
     if Path(out).suffix not in OUTPUT_SUFFIXES:
         raise InputError(
             "unknown output file type",
@@ -83,29 +90,141 @@ def check_output_path(out: Path) -> None:
             expected=", ".join(OUTPUT_SUFFIXES),
             found=Path(out).suffix or str(out),
         )
+    check_writable_target(out)
+
+
+def check_writable_target(out: Path) -> None:
+    """``out`` can become a regular file: not a folder or device, under a usable folder.
+
+    Missing folders are fine (they are created); an existing file in their place is not.
+    """
+    out = Path(out)
+    if out.is_dir():
+        raise InputError("--out is a folder; give a file name", file=str(out))
+    if out.exists() and not out.is_file():
+        raise InputError(
+            "--out is not a regular file (a device, pipe or socket is never replaced)",
+            file=str(out),
+        )
+    for folder in out.absolute().parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise InputError(
+                    "cannot create the output folder: a file is in the way", file=str(folder)
+                )
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise InputError("cannot write the file: Permission denied", file=str(folder))
+            break
 
 
 def write_forecast(ds: xr.Dataset, out: Path) -> None:
-    """.nc keeps every draw; .csv and .parquet hold the P10/P50/P90 series (long format)."""
+    """.nc keeps every draw; .csv and .parquet hold the P10/P50/P90 series (long format).
+
+    The file is written atomically (see write_atomically): a crash or a full disk never
+    leaves a half-written result under ``out``, and an earlier result stays as it was.
+    """
     out = Path(out)
     check_output_path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix == ".nc":
         plain = ds.copy()
         plain.attrs = {
             k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in ds.attrs.items()
         }
-        plain.to_netcdf(out)
-    elif out.suffix in (".csv", ".parquet"):
-        frame = pd.DataFrame.from_records(series(ds))
-        if out.suffix == ".csv":
-            frame.to_csv(out, index=False)
-        else:
-            frame.to_parquet(out, index=False)
+        write_atomically(out, lambda tmp: _to_netcdf(plain, tmp))
+        return
+    frame = pd.DataFrame.from_records(series(ds))
+    if out.suffix == ".csv":
+        write_atomically(out, lambda tmp: frame.to_csv(tmp, index=False))
     else:
-        raise InputError(
-            "unknown output file type",
-            column="--out",
-            expected=".nc, .csv or .parquet",
-            found=out.suffix or str(out),
-        )
+        write_atomically(out, lambda tmp: frame.to_parquet(tmp, index=False))
+
+
+def _to_netcdf(ds: xr.Dataset, path: Path) -> None:
+    try:
+        ds.to_netcdf(path)
+    except RuntimeError as err:
+        # The netCDF library reports a failed write (a full disk) as "NetCDF: HDF error".
+        full = shutil.disk_usage(path.parent).free < 1024 * 1024
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from err
+        raise OSError(errno.EIO, f"the netCDF library failed: {err}") from err
+
+
+#: Temporary files are ".<name>.tmp-<pid>-<thread id>" next to the target: hidden, and
+#: never "*<suffix>", so no glob for results picks one up.
+TEMP_MARK = ".tmp-"
+
+
+def write_atomically(out: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp)`` on a temporary file next to ``out``, then rename it onto ``out``.
+
+    The rename (os.replace) is atomic, so ``out`` holds either the earlier file or the
+    complete new one, even if the process is killed mid-write. A failed write removes its
+    temporary file and raises an InputError naming ``out`` and the cause (disk full,
+    permission denied); temporary files left by killed processes are removed here.
+    """
+    out = Path(out)
+    target = out.resolve() if out.is_symlink() else out  # keep a link, replace its file
+    check_writable_target(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(target)
+    except OSError as err:
+        raise _write_error(out, err) from None
+    tmp = target.with_name(f".{target.name}{TEMP_MARK}{os.getpid()}-{threading.get_native_id()}")
+    try:
+        write(tmp)
+        _fsync(tmp)
+        with contextlib.suppress(OSError):
+            shutil.copymode(target, tmp)  # an earlier file's permissions carry over
+        os.replace(tmp, target)
+    except BaseException as err:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise _write_error(out, err) from None
+        raise
+    _fsync_folder(target.parent)
+
+
+def _write_error(out: Path, err: OSError) -> InputError:
+    if err.errno and err.errno != errno.EIO:
+        cause = os.strerror(err.errno)  # "No space left on device", "Permission denied"
+    else:
+        cause = " ".join(str(err.strerror or err).split())
+    return InputError(f"cannot write the file: {cause}", file=str(out))
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Temporary files of writers that died (kill -9, power cut) before their rename."""
+    if os.name != "posix":  # os.kill(pid, 0) would terminate the process on Windows
+        return
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}{TEMP_MARK}*"):
+        pid = tmp.name.rpartition(TEMP_MARK)[2].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+    (target.parent / f".{target.name}.tmp").unlink(missing_ok=True)  # older derisk versions
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable; not every system can open a folder, which is fine."""
+    with contextlib.suppress(OSError):
+        _fsync(folder)

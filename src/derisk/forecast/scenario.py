@@ -8,8 +8,10 @@ reader can always tell a cited number from a judgement call.
 from __future__ import annotations
 
 import copy
+import reprlib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -193,6 +195,9 @@ class Scenario(Strict):
         return self
 
 
+_MODEL_NAMES = frozenset(model.__name__ for model in Strict.__subclasses__())
+
+
 # -- loading ------------------------------------------------------------------------------
 def presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
@@ -204,10 +209,23 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         raise InputError(
-            f"not valid YAML: {getattr(err, 'problem', err)}",
+            f"not valid YAML: {getattr(err, 'problem', None) or err}",
             file=str(path),
             row=None if mark is None else mark.line + 1,
         ) from None
+    except UnicodeDecodeError as err:
+        raise InputError(
+            "not a text file",
+            file=str(path),
+            expected="a UTF-8 YAML file",
+            found=f"byte {err.object[err.start : err.start + 1]!r} at offset {err.start}",
+        ) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a scenario file", file=str(path)) from None
+    except OSError as err:
+        raise InputError(f"cannot read the file: {err.strerror or err}", file=str(path)) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply", file=str(path)) from None
     if not isinstance(data, dict):
         raise InputError(
             "a scenario file must be a mapping",
@@ -218,27 +236,49 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _resolve(name_or_file: str, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], str]:
+def _resolve(
+    name_or_file: str, seen: tuple[str, ...] = (), parent: Path | None = None
+) -> tuple[dict[str, Any], str]:
+    """Read a preset or file and everything it `extends`; ``parent`` is the including file.
+
+    A relative `extends: other.yaml` is looked up next to the including file first, then
+    in the working directory; errors inside an `extends` chain name the including file.
+    """
+    where: dict[str, Any] = (
+        {"column": "--scenario"} if parent is None else {"file": str(parent), "column": "extends"}
+    )
     path = Path(name_or_file)
     if not path.suffix:
-        path = PRESET_DIR / f"{name_or_file}.yaml"
-        if not path.exists():
+        if name_or_file not in presets():
             raise InputError(
                 "unknown scenario",
-                column="--scenario",
                 expected=f"a preset ({', '.join(presets())}) or a YAML file",
                 found=name_or_file,
+                **where,
             )
-    elif not path.exists():
-        raise InputError("scenario file not found", file=str(path))
-    if str(path) in seen:
-        raise InputError(
-            "scenario extends itself", file=str(path), found=" -> ".join((*seen, str(path)))
-        )
+        path = PRESET_DIR / f"{name_or_file}.yaml"
+    else:
+        if parent is not None and not path.is_absolute() and (parent.parent / path).exists():
+            path = parent.parent / path
+        if not path.exists():
+            if parent is None:
+                raise InputError("scenario file not found", file=str(path))
+            raise InputError("scenario file not found", found=str(path), **where)
+    key = str(path.resolve())
+    if key in seen:
+        raise InputError("scenario extends itself", file=str(path), found=" -> ".join((*seen, key)))
     data = _read_yaml(path)
-    parent = data.get("extends")
-    if parent:
-        base, _ = _resolve(str(parent), (*seen, str(path)))
+    base_name = data.get("extends")
+    if base_name is not None and not isinstance(base_name, str):
+        raise InputError(
+            "must name one preset or YAML file",
+            file=str(path),
+            column="extends",
+            expected="a preset name or a path",
+            found=_SHORT_REPR.repr(base_name)[:80],
+        )
+    if base_name:
+        base, _ = _resolve(base_name, (*seen, key), path)
         data = _merge(base, data)
     return data, str(path)
 
@@ -260,10 +300,19 @@ def apply_set(data: dict[str, Any], assignment: str) -> dict[str, Any]:
         raise InputError("--set needs path=value", column="--set", found=assignment)
     dotted, raw = assignment.split("=", 1)
     keys = dotted.strip().split(".")
+    if not all(key.strip() for key in keys):
+        raise InputError(
+            "--set path has an empty part",
+            column="--set",
+            expected="dotted.path=value, e.g. recycling.collection_rate=0.5",
+            found=assignment,
+        )
     try:
         value = yaml.safe_load(raw)
     except yaml.YAMLError:
-        raise InputError("value is not valid YAML", column=dotted, found=raw) from None
+        raise InputError("value is not valid YAML", column=dotted, found=raw[:80]) from None
+    except RecursionError:
+        raise InputError("value nested too deeply", column=dotted, found=raw[:80]) from None
     out = copy.deepcopy(data)
     node = out
     for key in keys[:-1]:
@@ -304,29 +353,123 @@ def _field_is_dist(keys: list[str]) -> bool:
 def load_scenario(name_or_file: str, sets: list[str] | None = None) -> Scenario:
     """A preset name or a YAML path, with `extends` resolved and `--set` overrides applied."""
     data, origin = _resolve(name_or_file)
-    for assignment in sets or []:
-        data = apply_set(data, assignment)
     try:
+        for assignment in sets or []:
+            data = apply_set(data, assignment)
         return Scenario.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        path = ".".join(str(p) for p in first["loc"])
+        errors = err.errors()
+        first = errors[0]
+        branch = next((i for i, p in enumerate(first["loc"]) if _is_branch(p)), None)
+        if branch is not None:
+            # A union (delay_years: 'empirical' or a Dist): report the branch that got furthest.
+            prefix = first["loc"][:branch]
+            first = max((e for e in errors if e["loc"][:branch] == prefix), key=_reach)
+        path = ".".join(str(p) for p in first["loc"] if not _is_branch(p))
+        message = first["msg"]
+        if first.get("type") == "value_error":
+            message = message.removeprefix("Value error, ")
         raise InputError(
-            first["msg"],
+            message,
             file=origin,
             column=path or "(scenario)",
             expected=_expected(first),
             found=_found(first),
         ) from None
+    except RecursionError:
+        raise InputError("scenario nested too deeply", file=origin) from None
 
 
-def _expected(error: dict[str, Any]) -> str:
+def _is_branch(part: int | str) -> bool:
+    """A location part pydantic adds for a union member ("literal['empirical']", "Dist")."""
+    return isinstance(part, str) and (
+        part.startswith(("literal[", "function-")) or part in _MODEL_NAMES
+    )
+
+
+def _reach(error: dict[str, Any]) -> tuple[int, bool]:
+    """How far a union member got: depth of the field path, then whether the shape fitted."""
+    shape = error.get("type") in ("literal_error", "model_type", "dict_type")
+    return sum(not _is_branch(p) for p in error["loc"]), not shape
+
+
+def _expected(error: dict[str, Any]) -> str | None:
     ctx = error.get("ctx") or {}
     if "expected" in ctx:
         return str(ctx["expected"])
-    return str(error.get("type", "a valid value"))
+    if error.get("type") == "value_error":
+        return None  # our validators say what they expected in the message
+    if error.get("type") == "extra_forbidden":
+        known = _fields_at(tuple(p for p in error["loc"][:-1] if not _is_branch(p)))
+        if known:
+            return "one of " + ", ".join(known)
+    kind = str(error.get("type", ""))
+    return _EXPECTED.get(kind, kind or "a valid value")
 
 
-def _found(error: dict[str, Any]) -> str:
+_EXPECTED = {
+    "float_parsing": "a number",
+    "float_type": "a number",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_parsing": "true or false",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "dict_type": "a mapping (key: value)",
+    "model_type": "a mapping (key: value)",
+    "model_attributes_type": "a mapping (key: value)",
+    "list_type": "a list",
+    "finite_number": "a finite number",
+    "missing": "a value",
+}
+
+
+def _found(error: dict[str, Any]) -> str | None:
+    if error.get("type") == "missing":
+        return "(missing)"
     value = error.get("input")
-    return "(missing)" if error.get("type") == "missing" else repr(value)[:80]
+    if error.get("type") == "value_error" and isinstance(value, dict | list):
+        return None  # a whole block: the message names the values that clash
+    return value[:80] if isinstance(value, str) else _SHORT_REPR.repr(value)[:80]
+
+
+# A scenario can hold a YAML alias bomb: never repr more than a few items of it.
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel = 3
+_SHORT_REPR.maxdict = _SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = 4
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
+
+
+def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The field names the model allows at ``loc`` (dict keys and list indices skipped)."""
+    annotation: Any = Scenario
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if get_origin(annotation) in (dict, list):
+            annotation = get_args(annotation)[-1]  # part is a key or an index
+            continue
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        field = annotation.model_fields.get(str(part))
+        if field is None:
+            return []
+        annotation = field.annotation
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Annotated[X, ...] -> X; a union -> its model or container member (X | None -> X)."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    if get_origin(annotation) in (Union, UnionType):
+        for arg in get_args(annotation):
+            arg = _unwrap(arg)
+            if get_origin(arg) in (dict, list) or (
+                isinstance(arg, type) and issubclass(arg, BaseModel)
+            ):
+                return arg
+    return annotation

@@ -5,27 +5,35 @@ returns the same records (derisk.report.records). Nothing here computes a figure
 
 Errors are JSON ``{"error", "field", "expected", "found"}``: bad input (a derisk
 InputError or a request that fails validation) is 422, an unknown table, source,
-forecast or review is 404, an upload over 5 MB is 413. There is no import endpoint:
-the API never writes to the store, so ``--read-only`` changes nothing here yet.
+forecast or review, or a selection with no data, is 404, an upload over 5 MB is 413, a
+body that is neither JSON nor (for reviews) multipart is 415, a cross-site POST is 403,
+a 21st forecast queued or running is 429, a request over the time limit or a store that
+cannot be opened is 503 (guard.py). There is no import endpoint: the API never writes to
+the store; ``--read-only`` opens the store read-only and refuses any state-changing
+request other than a forecast or a review.
+
+GET answers are computed once per store version and parameters and kept as JSON bytes
+(cache.py): a repeated dashboard request costs a stat call, not a diagnosis. Table and
+column names from a request are checked against the schema (derisk.data.schema) before
+they reach the store; values travel as SQL parameters, never as SQL text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import tempfile
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
@@ -33,8 +41,10 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from derisk.data.schema import GROUPS, PROJECTION_MAX_YEAR
 from derisk.errors import InputError, StoreError
 from derisk.web import models as m
+from derisk.web.jobs import JobLimitError
 
 #: Largest article upload (or JSON text) a review accepts.
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -56,11 +66,21 @@ router = APIRouter(
     prefix="/api",
     responses={
         422: {**_ERROR_BODY, "description": "Bad input: {error, field, expected, found}"},
-        503: {**_ERROR_BODY, "description": "The store cannot be opened"},
+        503: {
+            **_ERROR_BODY,
+            "description": "The request took longer than the time limit, or the store "
+            "cannot be opened",
+        },
     },
 )
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {**_ERROR_BODY, "description": "Unknown resource"}
+}
+_NO_DATA: dict[int | str, dict[str, Any]] = {
+    404: {**_ERROR_BODY, "description": "No data for that selection"}
+}
+_POST_GUARDS: dict[int | str, dict[str, Any]] = {
+    403: {**_ERROR_BODY, "description": "Cross-site request refused (Origin/Referer)"},
 }
 
 
@@ -75,10 +95,12 @@ class ApiError(Exception):
         field: str | None = None,
         expected: str | None = None,
         found: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.body = m.ErrorResponse(error=message, field=field, expected=expected, found=found)
+        self.headers = headers
 
 
 def _not_found(what: str, found: str, expected: str | None = None, field: str = "id") -> ApiError:
@@ -86,8 +108,10 @@ def _not_found(what: str, found: str, expected: str | None = None, field: str = 
 
 
 # -- error handlers -----------------------------------------------------------------------
-def _json_error(status: int, body: m.ErrorResponse) -> JSONResponse:
-    return JSONResponse(body.model_dump(), status_code=status)
+def _json_error(
+    status: int, body: m.ErrorResponse, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
 def _field(column: str | None) -> str | None:
@@ -97,7 +121,7 @@ def _field(column: str | None) -> str | None:
 
 async def _api_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, ApiError)
-    return _json_error(err.status, err.body)
+    return _json_error(err.status, err.body, err.headers)
 
 
 async def _input_error(request: Request, err: Exception) -> JSONResponse:
@@ -109,6 +133,10 @@ async def _input_error(request: Request, err: Exception) -> JSONResponse:
 
 
 async def _store_error(request: Request, err: Exception) -> JSONResponse:
+    """503: the store cannot be opened; 403: a write reached a read-only store."""
+    store = getattr(request.app.state, "store", None)
+    if getattr(store, "read_only", False) and "read-only" in str(err):
+        return _json_error(403, m.ErrorResponse(error=str(err), field=None, expected="GET"))
     return _json_error(503, m.ErrorResponse(error=str(err)))
 
 
@@ -145,15 +173,20 @@ def _expected(error: dict[str, Any]) -> str | None:
 
 async def _validation_error(request: Request, err: Exception) -> Response:
     assert isinstance(err, RequestValidationError)
-    if not _is_api(request):
-        return await request_validation_exception_handler(request, err)
     first = err.errors()[0] if err.errors() else {}
+    if not _is_api(request):
+        return _html_error(422, "Bad request", str(first.get("msg", "invalid request")))
     loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
     found = first.get("input")
     if first.get("type") in ("missing", "json_invalid") or isinstance(found, dict | bytes):
         found = None
+    message = str(first.get("msg", "invalid request"))
+    if first.get("type") == "json_invalid":
+        loc = ["body"]
+        detail = (first.get("ctx") or {}).get("error")
+        message = "the body is not valid JSON" + (f": {detail}" if detail else "")
     body = m.ErrorResponse(
-        error=str(first.get("msg", "invalid request")),
+        error=message,
         field=".".join(loc) or None,
         expected=_expected(first),
         found=None if found is None else repr(found)[:80],
@@ -161,15 +194,63 @@ async def _validation_error(request: Request, err: Exception) -> Response:
     return _json_error(422, body)
 
 
+def _html_error(
+    status: int, title: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    """An error page for a path outside /api (the dashboard's own look, escaped text)."""
+    from fastapi.responses import HTMLResponse
+
+    from derisk.web import templates as t
+    from derisk.web.pages import SECURITY_HEADERS
+
+    body = t.page(title, t.error_body(status, message, '<a href="/">Overview</a>'))
+    return HTMLResponse(body, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route offers at this path (Starlette names only the first route's)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in [*request.app.router.routes, *router.routes]:
+        if not hasattr(route, "methods"):
+            continue  # a mount or an included router; the /api routes are listed from `router`
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, err: Exception) -> Response:
     assert isinstance(err, StarletteHTTPException)
+    headers = dict(getattr(err, "headers", None) or {})
+    if err.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
+        err.headers = headers
     if not _is_api(request):
-        return await http_exception_handler(request, err)
+        message = err.detail if isinstance(err.detail, str) else "error"
+        title = "Not found" if err.status_code == 404 else message
+        text = f"No page at {request.url.path[:200]}." if err.status_code == 404 else message
+        return _html_error(err.status_code, title, text, headers)
+    if err.status_code == 400 and err.detail == "There was an error parsing the body":
+        body = m.ErrorResponse(error="the body is not valid JSON", field="body",
+                               expected="a UTF-8 JSON document")  # fmt: skip
+        return _json_error(422, body)
     message = err.detail if isinstance(err.detail, str) else json.dumps(err.detail)
+    if err.status_code == 404 and message == "Not Found":
+        body = m.ErrorResponse(error="no such endpoint", field="path",
+                               expected="a path listed in /openapi.json",
+                               found=request.url.path[:80])  # fmt: skip
+        return _json_error(404, body, headers or None)
+    if err.status_code == 405:
+        body = m.ErrorResponse(error="method not allowed", field="method",
+                               expected=headers.get("Allow") or None,
+                               found=request.method)  # fmt: skip
+        return _json_error(405, body, headers)
     return JSONResponse(
         m.ErrorResponse(error=message).model_dump(),
         status_code=err.status_code,
-        headers=getattr(err, "headers", None),
+        headers=headers or None,
     )
 
 
@@ -186,12 +267,14 @@ def register(app: FastAPI) -> None:
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(JobLimitError, _job_limit_error)
     _document_models(app, [m.ReviewRequest])
     install_docs(app)
 
 
 def _document_models(app: FastAPI, extra: list[type]) -> None:
-    """Add schemas that routes reference by hand (the review body) to /openapi.json."""
+    """Add schemas that routes reference by hand (the review body) to /openapi.json, and
+    the values the dataset accepts (blocs, groups, years, presets) as of server start."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -204,22 +287,92 @@ def _document_models(app: FastAPI, extra: list[type]) -> None:
                 model.__name__,
                 model.model_json_schema(ref_template="#/components/schemas/{model}"),
             )
+        _document_choices(schema, app.state.store, app.state.max_draws)
+        app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _document_choices(schema: dict[str, Any], store: Any, max_draws: int) -> None:
+    """Enums and bounds that depend on the dataset: what a valid request may say."""
+    from derisk.data.blocs import blocs
+    from derisk.data.schema import TABLES
+    from derisk.forecast.scenario import presets
+
+    bloc_codes = blocs(store)
+    groups = _groups(store)
+    first = _first_year(store, include_user=True)
+    for path, item in schema.get("paths", {}).items():
+        if not path.startswith("/api/diagnose/"):
+            continue
+        for param in item.get("get", {}).get("parameters", []):
+            target = param.get("schema", {})
+            target = next((s for s in target.get("anyOf", []) if s.get("type") != "null"), target)
+            if param["name"] == "bloc":
+                target["enum"] = bloc_codes
+            elif param["name"] == "group":
+                target["enum"] = groups
+            elif param["name"] == "year" and first is not None:
+                target["minimum"] = first
+    rows = schema.get("paths", {}).get("/api/data/{table}", {}).get("get", {})
+    for param in rows.get("parameters", []):
+        if param["name"] == "table":
+            param["schema"]["enum"] = [t.name for t in TABLES]
+    body = schema.get("components", {}).get("schemas", {}).get("ForecastRequest", {})
+    props = body.get("properties", {})
+    if "bloc" in props:
+        props["bloc"]["enum"] = bloc_codes
+    if "scenario" in props:
+        props["scenario"]["enum"] = presets()
+    if "draws" in props:
+        props["draws"]["maximum"] = max_draws
+        props["draws"]["default"] = min(props["draws"].get("default", max_draws), max_draws)
+
+
+# -- cached answers -----------------------------------------------------------------------
+def _render(payload: Any) -> bytes:
+    """The bytes JSONResponse would send for ``payload``."""
+    return JSONResponse(payload).body
+
+
+async def _cached(request: Request, key: tuple, compute: Callable[[], Any]) -> Response:
+    """The JSON answer for ``key`` at the store's current version, computed on a miss.
+
+    A miss runs ``compute`` in the thread pool (it is blocking pandas/DuckDB work); an
+    error it raises is not kept.
+    """
+    cache = request.app.state.cache
+    version = cache.version()
+    body = cache.get(version, key)
+    if body is None:
+        body = await run_in_threadpool(cache.fill, version, key, lambda: _render(compute()))
+    return Response(body, media_type="application/json")
+
+
+def _memo(request: Request, key: tuple, compute: Callable[[], Any]) -> Any:
+    """A small JSON-able value kept like an answer (for use inside a compute function)."""
+    cache = request.app.state.cache
+    version = cache.version()
+    body = cache.get(version, key)
+    if body is None:
+        body = cache.fill(version, key, lambda: json.dumps(compute()).encode())
+    return json.loads(body)
+
+
 # -- index --------------------------------------------------------------------------------
 @router.get("", response_model=m.ApiInfo, summary="About this server and its dataset")
-def api_info(request: Request) -> dict:
-    store = request.app.state.store
-    meta = store.meta()
-    return {
-        "version": request.app.version,
-        "dataset_version": meta.get("dataset_version"),
-        "built_at": meta.get("built_at"),
-        "read_only": bool(request.app.state.read_only),
-    }
+async def api_info(request: Request) -> Response:
+    def compute() -> dict:
+        meta = request.app.state.store.meta()
+        return m.ApiInfo(
+            version=request.app.version,
+            dataset_version=meta.get("dataset_version"),
+            built_at=meta.get("built_at"),
+            read_only=bool(request.app.state.read_only),
+        ).model_dump()
+
+    return await _cached(request, ("api",), compute)
 
 
 def _exact(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -232,55 +385,113 @@ def _exact(payload: Any, status: int = 200, headers: dict[str, str] | None = Non
 
 
 # -- diagnose -----------------------------------------------------------------------------
-def _diagnosis(name: str, params: dict[str, Any], frame: Any) -> Response:
+def _diagnosis(name: str, params: dict[str, Any], frame: Any) -> dict[str, Any]:
     from derisk.report.records import records
 
-    return _exact(
-        {
-            "diagnosis": name,
-            "params": params,
-            "notes": list(frame.attrs.get("notes") or []),
-            "records": records(frame),
-        }
-    )
+    return {
+        "diagnosis": name,
+        "params": params,
+        "notes": list(frame.attrs.get("notes") or []),
+        "records": records(frame),
+    }
+
+
+def _groups(store: Any) -> list[str]:
+    """Element groups a diagnosis accepts: REE, LREE, HREE, magnet and the element symbols."""
+    return list(GROUPS) + sorted(store.table("elements")["symbol"])
+
+
+def _first_year(store: Any, include_user: bool) -> int | None:
+    """The first year with a China share at any stage: no diagnosis has data before it."""
+    from derisk.diagnose.concentration import concentration
+
+    conc = concentration(store, include_user=include_user)
+    years = conc.loc[conc["china_share"].notna(), "year"]
+    return None if years.empty else int(years.min())
+
+
+def _check_group(request: Request, group: str | None) -> None:
+    if group is None:
+        return
+    known = _memo(request, ("groups",), lambda: _groups(request.app.state.store))
+    if group not in known:
+        raise InputError(
+            "unknown group",
+            column="group",
+            expected="REE, LREE, HREE, magnet or an element symbol",
+            found=group,
+        )
+
+
+def _check_year(request: Request, year: int | None, include_user: bool) -> None:
+    """A year before the dataset's first China share has no data in any diagnosis."""
+    if year is None:
+        return
+    store = request.app.state.store
+    first = _memo(request, ("first_year", include_user), lambda: _first_year(store, include_user))
+    if first is not None and year < first:
+        raise InputError(
+            "no data before the dataset's first year",
+            column="year",
+            expected=f">= {first}",
+            found=str(year),
+        )
 
 
 ExcludeUser = Query(False, description="Use curated rows only (the CLI's --exclude-user).")
+Year = Query(
+    None,
+    ge=1900,
+    le=PROJECTION_MAX_YEAR,
+    description="A year; the first year with data is the minimum in /openapi.json.",
+)
+StageQuery = Query(None, description="mining, separation, metal, magnet")
 
 
 @router.get(
     "/diagnose/concentration",
     response_model=m.ConcentrationResponse,
+    responses=_NO_DATA,
     summary="HHI, top-1/top-3 and China's share per stage x group x year",
 )
-def diagnose_concentration(
+async def diagnose_concentration(
     request: Request,
-    stage: str | None = Query(None, description="mining, separation, metal, magnet"),
+    stage: Literal["mining", "separation", "metal", "magnet"] | None = StageQuery,
     group: str | None = Query(None, description="REE, LREE, HREE, magnet or a symbol"),
-    year: int | None = None,
-    residual: str = Query("atomistic", description="atomistic or single"),
+    year: int | None = Year,
+    residual: Literal["atomistic", "single"] = Query(
+        "atomistic", description="atomistic or single"
+    ),
     exclude_user: bool = ExcludeUser,
 ) -> Response:
-    """`derisk diagnose concentration --format json`."""
+    """`derisk diagnose concentration --format json`; 404 when the selection has no data."""
     from derisk.diagnose.concentration import concentration
 
-    frame = concentration(
-        request.app.state.store,
-        stage=stage,
-        group=group,
-        year=year,
-        residual=residual,
-        include_user=not exclude_user,
-    )
-    if frame.empty:
-        raise InputError(
-            "no data for that selection",
-            column="stage/group/year",
-            found=f"{stage}/{group}/{year}",
+    def compute() -> dict:
+        _check_group(request, group)
+        _check_year(request, year, not exclude_user)
+        frame = concentration(
+            request.app.state.store,
+            stage=stage,
+            group=group,
+            year=year,
+            residual=residual,
+            include_user=not exclude_user,
         )
-    params = {"stage": stage, "group": group, "year": year, "residual": residual,
-              "exclude_user": exclude_user}  # fmt: skip
-    return _diagnosis("concentration", params, frame)
+        if frame.empty:
+            raise ApiError(
+                404,
+                "no data for that selection",
+                field="stage/group/year",
+                expected="a stage, group and year the dataset covers",
+                found=f"{stage}/{group}/{year}",
+            )
+        params = {"stage": stage, "group": group, "year": year, "residual": residual,
+                  "exclude_user": exclude_user}  # fmt: skip
+        return _diagnosis("concentration", params, frame)
+
+    key = ("concentration", stage, group, year, residual, exclude_user)
+    return await _cached(request, key, compute)
 
 
 @router.get(
@@ -288,21 +499,26 @@ def diagnose_concentration(
     response_model=m.DependencyResponse,
     summary="Share of a bloc's supply that depends on China, per stage (bounds)",
 )
-def diagnose_dependency(
+async def diagnose_dependency(
     request: Request,
     bloc: str = Query(description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES"),
-    group: str | None = None,
-    year: int | None = None,
+    group: str | None = Query(None, description="REE, LREE, HREE, magnet or a symbol"),
+    year: int | None = Year,
     exclude_user: bool = ExcludeUser,
 ) -> Response:
     """`derisk diagnose dependency --bloc BLOC --format json`."""
     from derisk.diagnose.dependency import dependency
 
-    frame = dependency(
-        request.app.state.store, bloc, group=group, year=year, include_user=not exclude_user
-    )
-    params = {"bloc": bloc, "group": group, "year": year, "exclude_user": exclude_user}
-    return _diagnosis("dependency", params, frame)
+    def compute() -> dict:
+        _check_group(request, group)
+        _check_year(request, year, not exclude_user)
+        frame = dependency(
+            request.app.state.store, bloc, group=group, year=year, include_user=not exclude_user
+        )
+        params = {"bloc": bloc, "group": group, "year": year, "exclude_user": exclude_user}
+        return _diagnosis("dependency", params, frame)
+
+    return await _cached(request, ("dependency", bloc, group, year, exclude_user), compute)
 
 
 @router.get(
@@ -310,21 +526,25 @@ def diagnose_dependency(
     response_model=m.ChokepointsResponse,
     summary="(group, stage) pairs ranked by China share, HHI and the bloc's dependency",
 )
-def diagnose_chokepoints(
+async def diagnose_chokepoints(
     request: Request,
-    bloc: str = "US",
-    year: int | None = None,
-    top: int | None = None,
+    bloc: str = Query("US", description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES"),
+    year: int | None = Year,
+    top: int | None = Query(None, ge=1, description="Keep the top N pairs."),
     exclude_user: bool = ExcludeUser,
 ) -> Response:
     """`derisk diagnose chokepoints --format json`."""
     from derisk.diagnose.chokepoints import chokepoints
 
-    frame = chokepoints(
-        request.app.state.store, bloc=bloc, year=year, top=top, include_user=not exclude_user
-    )
-    params = {"bloc": bloc, "year": year, "top": top, "exclude_user": exclude_user}
-    return _diagnosis("chokepoints", params, frame)
+    def compute() -> dict:
+        _check_year(request, year, not exclude_user)
+        frame = chokepoints(
+            request.app.state.store, bloc=bloc, year=year, top=top, include_user=not exclude_user
+        )
+        params = {"bloc": bloc, "year": year, "top": top, "exclude_user": exclude_user}
+        return _diagnosis("chokepoints", params, frame)
+
+    return await _cached(request, ("chokepoints", bloc, year, top, exclude_user), compute)
 
 
 @router.get(
@@ -332,16 +552,21 @@ def diagnose_chokepoints(
     response_model=m.CriticalityResponse,
     summary="Criticality by the EU 2017, USGS (Nassar 2020) or GeoPolRisk method",
 )
-def diagnose_criticality(
+async def diagnose_criticality(
     request: Request,
-    method: str = Query("eu2017", description="eu2017, usgs2020 or geopolrisk"),
+    method: Literal["eu2017", "usgs2020", "geopolrisk"] = Query(
+        "eu2017", description="eu2017, usgs2020 or geopolrisk"
+    ),
     exclude_user: bool = ExcludeUser,
 ) -> Response:
     """`derisk diagnose criticality --format json` (the CLI's --inputs CSV is not offered)."""
     from derisk.diagnose.criticality import criticality
 
-    frame = criticality(request.app.state.store, method=method, include_user=not exclude_user)
-    return _diagnosis("criticality", {"method": method, "exclude_user": exclude_user}, frame)
+    def compute() -> dict:
+        frame = criticality(request.app.state.store, method=method, include_user=not exclude_user)
+        return _diagnosis("criticality", {"method": method, "exclude_user": exclude_user}, frame)
+
+    return await _cached(request, ("criticality", method, exclude_user), compute)
 
 
 # -- scenarios and forecasts --------------------------------------------------------------
@@ -382,7 +607,11 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 @router.get("/scenarios", response_model=m.ScenarioList, summary="The forecast presets")
-def list_scenarios() -> dict:
+async def list_scenarios(request: Request) -> Response:
+    return await _cached(request, ("scenarios",), _scenarios)
+
+
+def _scenarios() -> dict:
     from derisk.forecast.scenario import presets
 
     base = _flatten(_preset("baseline").model_dump(mode="json"))
@@ -441,20 +670,73 @@ def _drop_old_datasets(jobs: Any, keep: int) -> None:
         job.result["dataset"] = None
 
 
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _unsupported(found: str, expected: str) -> ApiError:
+    return ApiError(
+        415, "unsupported content type", field="content-type", expected=expected,
+        found=found or "(none)",
+    )  # fmt: skip
+
+
+def _require_json(request: Request) -> None:
+    """JSON bodies only: a form or text/plain post (what a browser sends cross-site without
+    asking first) is refused before the body is read."""
+    kind = _media_type(request)
+    if kind != "application/json" and not (kind.startswith("application/") and
+                                           kind.endswith("+json")):  # fmt: skip
+        raise _unsupported(kind, "application/json")
+
+
+async def _job_limit_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, JobLimitError)
+    body = m.ErrorResponse(
+        error="too many forecasts queued or running; retry when one has finished",
+        field=None,
+        expected=f"at most {err.limit} at once",
+        found=str(err.active),
+    )
+    return _json_error(429, body, {"Retry-After": "10"})
+
+
 @router.post(
     "/forecast",
     status_code=202,
     response_model=m.ForecastAccepted,
+    responses={
+        **_POST_GUARDS,
+        413: {**_ERROR_BODY, "description": "Body over 1 MB"},
+        415: {**_ERROR_BODY, "description": "Not a JSON body"},
+        429: {**_ERROR_BODY, "description": "Too many forecasts queued or running"},
+    },
+    dependencies=[Depends(_require_json)],
     summary="Start a Monte Carlo forecast; poll the returned url",
 )
 def start_forecast(body: m.ForecastRequest, request: Request, response: Response) -> dict:
-    """`derisk forecast --scenario PRESET --set ... --format json`, run in the background."""
+    """`derisk forecast --scenario PRESET --set ... --format json`, run in the background.
+
+    At most 20 runs (the server's setting) may be queued or running at once, 429 beyond;
+    each asks for at most 100,000 draws, or the server's lower limit (`draws` in
+    /openapi.json)."""
     from derisk.data.blocs import resolve_bloc
     from derisk.forecast.output import forecast_json
     from derisk.forecast.run import forecast
 
     store = request.app.state.store
     jobs = request.app.state.jobs
+    limit = request.app.state.max_draws
+    if "draws" not in body.model_fields_set:  # the default, within this server's limit
+        body = body.model_copy(update={"draws": min(body.draws, limit)})
+    if body.draws > limit:
+        raise ApiError(
+            422,
+            f"Input should be less than or equal to {limit}",
+            field="draws",
+            expected=f"<= {limit}",
+            found=str(body.draws),
+        )
     spec = _preset(body.scenario, body.set)
     years = _years(body.years)
     if years is not None:  # the scenario's own check of the range, before the run
@@ -586,10 +868,13 @@ _REVIEW_BODY = {
                             "format": "binary",
                             "description": ".txt .md .html .pdf, at most 5 MB",
                         },
-                        "date": {"type": "string", "description": "YYYY-MM-DD"},
+                        "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD"},
                         "title": {"type": "string"},
                     },
-                }
+                },
+                "encoding": {
+                    "file": {"contentType": "text/plain, text/markdown, text/html, application/pdf"}
+                },
             },
         },
     }
@@ -629,12 +914,17 @@ async def _capped_body(request: Request, limit: int) -> bytes:
 
 
 def _date(text: str | None) -> dt.date | None:
-    if not text:
+    """A calendar date written YYYY-MM-DD (the OpenAPI `date` format), nothing looser."""
+    if text is None:
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise InputError("not a date", column="date", expected="YYYY-MM-DD", found=text) from None
+        raise InputError(
+            "not a date", column="date", expected="YYYY-MM-DD", found=text[:80]
+        ) from None
 
 
 async def _form_article(request: Request, body: bytes) -> tuple[bytes, str, str | None, str | None]:
@@ -644,7 +934,15 @@ async def _form_article(request: Request, body: bytes) -> tuple[bytes, str, str 
     async def receive() -> dict:
         return {"type": "http.request", "body": body, "more_body": False}
 
-    form = await Request(request.scope, receive).form(max_files=1, max_fields=10)
+    try:
+        form = await Request(request.scope, receive).form(max_files=1, max_fields=10)
+    except StarletteHTTPException as err:  # a malformed multipart body or too many parts
+        raise ApiError(
+            422,
+            f"cannot read the upload: {err.detail}",
+            field="body",
+            expected="multipart/form-data with a 'file' part and optional 'title' and 'date'",
+        ) from None
     try:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
@@ -662,7 +960,7 @@ async def _form_article(request: Request, body: bytes) -> tuple[bytes, str, str 
         data,
         name or "-",
         title if isinstance(title, str) and title else None,
-        date if isinstance(date, str) and date else None,
+        date if isinstance(date, str) else None,
     )
 
 
@@ -710,6 +1008,7 @@ def _review(app: FastAPI, data: bytes, name: str, title: str | None, date: str |
     status_code=201,
     response_model=m.Critique,
     responses={
+        **_POST_GUARDS,
         413: {"model": m.ErrorResponse, "description": "Article over 5 MB"},
         415: {"model": m.ErrorResponse, "description": "Neither JSON nor multipart"},
     },
@@ -718,11 +1017,13 @@ def _review(app: FastAPI, data: bytes, name: str, title: str | None, date: str |
 )
 async def post_review(request: Request) -> Response:
     """The object of `derisk review --format json`; the Location header names the review."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = _media_type(request)
+    if content_type not in ("multipart/form-data", "application/json"):
+        raise _unsupported(content_type, "application/json or multipart/form-data")
     body = await _capped_body(request, MAX_UPLOAD_BYTES + _BODY_OVERHEAD)
     if content_type == "multipart/form-data":
         data, name, title, date = await _form_article(request, body)
-    elif content_type in ("application/json", ""):
+    else:
         try:
             req = m.ReviewRequest.model_validate_json(body or b"null")
         except ValidationError as err:
@@ -730,14 +1031,6 @@ async def post_review(request: Request) -> Response:
         data, name, title, date = req.text.encode("utf-8"), "-", req.title, req.date
         if len(data) > MAX_UPLOAD_BYTES:
             raise _too_large(len(data))
-    else:
-        raise ApiError(
-            415,
-            "unsupported content type",
-            field="content-type",
-            expected="application/json or multipart/form-data",
-            found=content_type,
-        )
     out = await run_in_threadpool(_review, request.app, data, name, title, date)
     headers = {"Location": f"/api/review/{out['id']}", "X-Review-Id": out["id"]}
     return _exact(out["critique"], status=201, headers=headers)
@@ -760,63 +1053,73 @@ def get_review(review_id: str, request: Request) -> Response:
 
 # -- data ---------------------------------------------------------------------------------
 @router.get("/data", response_model=m.TableList, summary="Tables, row counts and coverage")
-def list_tables(request: Request) -> dict:
+async def list_tables(request: Request) -> Response:
+    def compute() -> dict:
+        from derisk.data.schema import TABLES_BY_NAME
+        from derisk.report.records import records
+
+        rows = records(request.app.state.store.info())
+        for row in rows:
+            row["columns"] = TABLES_BY_NAME[row["table"]].column_names
+            row["url"] = f"/api/data/{row['table']}"
+        return m.TableList(tables=rows).model_dump()
+
+    return await _cached(request, ("tables",), compute)
+
+
+def _filters(request: Request, table: str) -> dict[str, str]:
+    """column=value filters from the query, each column checked against the table's schema."""
     from derisk.data.schema import TABLES_BY_NAME
-    from derisk.report.records import records
 
-    rows = records(request.app.state.store.info())
-    for row in rows:
-        row["columns"] = TABLES_BY_NAME[row["table"]].column_names
-        row["url"] = f"/api/data/{row['table']}"
-    return {"tables": rows}
-
-
-_FILTERS_DOC = {
-    "parameters": [
-        {
-            "name": "filters",
-            "in": "query",
-            "required": False,
-            "description": "Any other parameter is a filter column=value "
-            "(the CLI's --where), e.g. ?country=CHN&year=2024.",
-            "schema": {"type": "object", "additionalProperties": {"type": "string"}},
-            "style": "form",
-            "explode": True,
-        }
-    ]
-}
+    columns = [*TABLES_BY_NAME[table].column_names, "origin"]
+    filters: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        if key in _PAGING:
+            continue
+        if key not in columns:
+            raise InputError(
+                f"unknown column for table {table}",
+                column=key[:80],
+                expected=", ".join(columns),
+                found=key[:80],
+            )
+        if key in filters:
+            raise InputError("filter given twice", column=key, expected="one value", found=value)
+        filters[key] = value
+    return filters
 
 
 @router.get(
     "/data/{table}",
     response_model=m.DataPage,
     responses=_NOT_FOUND,
-    openapi_extra=_FILTERS_DOC,
     summary="Rows of a table, filtered by column=value, a page at a time",
 )
-def table_rows(
-    table: str,
+async def table_rows(
+    table: str = Path_(description="A table name (GET /api/data lists them)."),
+    *,
     request: Request,
     limit: int = Query(1000, ge=1, le=10_000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10**9),
     exclude_user: bool = ExcludeUser,
 ) -> Response:
-    """`derisk data show TABLE --where column=value --format json`, paged."""
+    """`derisk data show TABLE --where column=value --format json`, paged.
+
+    Any other query parameter is a filter column=value (the CLI's --where), e.g.
+    `?country=CHN&year=2024`: the column must be one of the table's columns (GET /api/data
+    lists them) or `origin`, else 422. Values compare as text; SQL never sees them as SQL.
+    """
     from derisk.data.schema import TABLES_BY_NAME
     from derisk.report.records import records
 
     if table not in TABLES_BY_NAME:
-        raise _not_found("table", table, ", ".join(TABLES_BY_NAME), field="table")
-    filters: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        if key in _PAGING:
-            continue
-        if key in filters:
-            raise InputError("filter given twice", column=key, expected="one value", found=value)
-        filters[key] = value
-    frame = request.app.state.store.table(table, include_user=not exclude_user, filters=filters)
-    return _exact(
-        {
+        raise _not_found("table", table[:80], ", ".join(TABLES_BY_NAME), field="table")
+    filters = _filters(request, table)
+
+    def compute() -> dict:
+        store = request.app.state.store
+        frame = store.table(table, include_user=not exclude_user, filters=filters)
+        return {
             "table": table,
             "total": len(frame),
             "limit": limit,
@@ -824,7 +1127,9 @@ def table_rows(
             "filters": filters,
             "rows": records(frame.iloc[offset : offset + limit]),
         }
-    )
+
+    key = ("data", table, tuple(sorted(filters.items())), exclude_user, limit, offset)
+    return await _cached(request, key, compute)
 
 
 @router.get(
@@ -832,11 +1137,14 @@ def table_rows(
     response_model=m.SourceList,
     summary="Every source a figure can cite",
 )
-def list_sources(request: Request) -> Response:
-    from derisk.report.records import records
+async def list_sources(request: Request) -> Response:
+    def compute() -> dict:
+        from derisk.report.records import records
 
-    rows = records(request.app.state.store.sources())
-    return _exact({"total": len(rows), "sources": rows})
+        rows = records(request.app.state.store.sources())
+        return {"total": len(rows), "sources": rows}
+
+    return await _cached(request, ("sources",), compute)
 
 
 @router.get(
@@ -845,12 +1153,18 @@ def list_sources(request: Request) -> Response:
     responses=_NOT_FOUND,
     summary="One source: title, publisher, date, URL",
 )
-def get_source(source_id: str, request: Request) -> Response:
+async def get_source(source_id: str, request: Request) -> Response:
     """`derisk data sources ID --format json` (one record)."""
-    from derisk.report.records import records
 
-    frame = request.app.state.store.sources()
-    rows = records(frame[frame["source_id"] == source_id])
-    if not rows:
-        raise _not_found("source id", source_id, "an id from GET /api/sources", "source_id")
-    return _exact(rows[0])
+    def compute() -> dict:
+        from derisk.report.records import records
+
+        frame = request.app.state.store.sources()
+        rows = records(frame[frame["source_id"] == source_id])
+        if not rows:
+            raise _not_found(
+                "source id", source_id[:80], "an id from GET /api/sources", "source_id"
+            )
+        return rows[0]
+
+    return await _cached(request, ("source", source_id), compute)

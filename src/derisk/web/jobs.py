@@ -3,7 +3,9 @@
 A forecast of a few thousand draws takes seconds to minutes, too long for one HTTP
 request. The API starts a job, returns its id at once, and the client polls for its
 status and progress. Results stay in memory for the life of the server (bounded by
-MAX_JOBS, oldest finished first).
+MAX_JOBS, oldest finished first). At most ``max_active`` jobs may be queued or running
+at once: one more raises :class:`JobLimitError` (the API answers 429), so a client cannot
+pile up hours of queued work.
 """
 
 from __future__ import annotations
@@ -18,6 +20,16 @@ from typing import Any
 
 MAX_JOBS = 50
 WORKERS = 2
+MAX_ACTIVE = 20
+
+
+class JobLimitError(Exception):
+    """Too many jobs queued or running; try again once one finishes."""
+
+    def __init__(self, active: int, limit: int) -> None:
+        super().__init__(f"{active} jobs queued or running (at most {limit})")
+        self.active = active
+        self.limit = limit
 
 
 @dataclass
@@ -44,17 +56,23 @@ class Job:
 class JobManager:
     """Runs work(job) in a thread and keeps the job for polling."""
 
-    def __init__(self, workers: int = WORKERS, max_jobs: int = MAX_JOBS) -> None:
+    def __init__(
+        self, workers: int = WORKERS, max_jobs: int = MAX_JOBS, max_active: int = MAX_ACTIVE
+    ) -> None:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="derisk-job")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
-        self._max = max_jobs
+        self._max = max(max_jobs, max_active)
+        self.max_active = max_active
 
     def submit(
         self, kind: str, params: dict[str, Any], total: int, work: Callable[[Job], Any]
     ) -> Job:
         job = Job(id=uuid.uuid4().hex[:12], kind=kind, params=params, total=total)
         with self._lock:
+            active = sum(j.status in ("queued", "running") for j in self._jobs.values())
+            if active >= self.max_active:
+                raise JobLimitError(active, self.max_active)
             self._jobs[job.id] = job
             self._evict()
         self._pool.submit(self._run, job, work)
@@ -76,6 +94,11 @@ class JobManager:
             if not finished:
                 return
             del self._jobs[finished[0]]
+
+    def active(self) -> int:
+        """Jobs queued or running."""
+        with self._lock:
+            return sum(j.status in ("queued", "running") for j in self._jobs.values())
 
     def get(self, job_id: str) -> Job | None:
         with self._lock:

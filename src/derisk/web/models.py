@@ -8,9 +8,10 @@ them, so keys keep the CLI's order; these models document that shape.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 
 class Open(BaseModel):
@@ -123,20 +124,42 @@ class CriticalityResponse(DiagnoseResponse):
 
 
 # -- forecast -----------------------------------------------------------------------------
+#: Largest seed numpy's generators take from the API (any non-negative int would do).
+MAX_SEED = 2**32 - 1
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's integer: 5 and 5.0 are integers, true and "5" are not."""
+    if isinstance(value, bool | str | bytes):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+
+
 class ForecastRequest(BaseModel):
-    """The options of `derisk forecast`; scenario files are not accepted, only presets."""
+    """The options of `derisk forecast`; scenario files are not accepted, only presets.
+
+    Types as JSON has them: a number must be a JSON number, text a JSON string (no `"5"`
+    for 5, no `true` for 1), and no other fields."""
 
     model_config = ConfigDict(extra="forbid")
 
     scenario: str = Field("baseline", description="A preset name (GET /api/scenarios).")
     set: list[str] = Field(
         default_factory=list,
-        description="Overrides like `recycling.collection_rate=0.5` (the CLI's --set).",
+        max_length=100,
+        description="Overrides like `recycling.collection_rate=0.5` (the CLI's --set); "
+        "a path must name a lever of the preset and the value must fit it (else 422).",
     )
     bloc: str = Field("US", description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES")
-    draws: int = Field(2000, ge=1, le=100_000)
-    seed: int = 1
-    years: str | None = Field(None, description="START:END, e.g. 2025:2050")
+    draws: JsonInt = Field(2000, ge=1, le=100_000)
+    seed: JsonInt = Field(1, ge=0, le=MAX_SEED)
+    years: str | None = Field(
+        None,
+        description="START:END, e.g. 2025:2050, with 2010 <= START < END <= 2100 (else 422)",
+    )
 
 
 class ForecastAccepted(BaseModel):
@@ -228,10 +251,18 @@ class ScenarioList(BaseModel):
 
 # -- review -------------------------------------------------------------------------------
 class ReviewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    text: str = Field(description="The article: plain text, Markdown or HTML.")
-    date: str | None = Field(None, description="YYYY-MM-DD; else from the text's metadata.")
+    text: str = Field(
+        min_length=1,
+        description="The article: plain text, Markdown or HTML (at most 5 MB). Text with no "
+        "words, or that looks binary, is refused (422).",
+    )
+    date: str | None = Field(
+        None,
+        description="YYYY-MM-DD; else from the text's metadata.",
+        json_schema_extra={"format": "date"},
+    )
     title: str | None = None
 
 
