@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/diagnose.py
 	$(BIN)/python benchmarks/forecast.py
 	$(BIN)/python benchmarks/review.py
+	$(BIN)/python benchmarks/load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
