@@ -13,6 +13,7 @@ import pandas as pd
 from derisk.data.schema import STAGES
 from derisk.diagnose.concentration import concentration
 from derisk.diagnose.dependency import dependency
+from derisk.errors import InputError
 
 FIELDS = [
     "rank",
@@ -42,6 +43,14 @@ def chokepoints(
     if year is not None:
         conc = conc[conc["year"] <= year]
     latest = conc.sort_values("year").groupby(["stage", "group"]).tail(1)
+    if latest.empty:
+        first = int(concentration(store, include_user=include_user)["year"].min())
+        raise InputError(
+            "no China share on record by that year",
+            column="year",
+            expected=f"a year from {first}",
+            found=str(year),
+        )
     groups = sorted(latest["group"].unique())
     deps = pd.concat(
         [dependency(store, bloc, group=g, year=year, include_user=include_user) for g in groups],
