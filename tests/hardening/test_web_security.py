@@ -300,15 +300,14 @@ def test_a_slow_api_request_gets_503_and_the_server_carries_on(
 
     monkeypatch.setattr(module, "criticality", slow)
     with background_server(create_app(payload_store, request_timeout=0.3)) as url:
-        started = time.monotonic()
         reply = send(url, "GET", "/api/diagnose/criticality")
-        assert time.monotonic() - started < 1.4  # answered before the work ended
+        assert not finished.is_set()  # answered before the slow work ended
         assert reply.status == 503
         assert reply.json()["error"] == "request took too long"
         assert "0.3 s" in reply.json()["expected"]
         assert reply.headers.get("retry-after")
         assert send(url, "GET", "/api").status == 200  # other requests are served meanwhile
-        assert finished.wait(10)
+        assert finished.wait(120)  # generous: CI machines may be loaded
         # the abandoned computation finished and was kept: the same request now answers
         assert send(url, "GET", "/api/diagnose/criticality").status == 200
         # forecasts run as background jobs: a slow model does not hit the limit
