@@ -225,12 +225,26 @@ def test_a_row_on_the_claims_basis_makes_it_checkable(fresh_store: Store, tmp_pa
 def test_heavy_rare_earth_mining_share_is_not_compared_with_all_ree_rows(
     session_store: Store, lexicon: Lexicon, facts: FactBase
 ) -> None:
+    """The only heavy-REE mining share on record is undated: it cannot refute a claim.
+
+    (tkww-2025-hree prints 60% without a year; the all-REE rows must not stand in.)
+    """
     rows = session_store.table("stage_shares")
     mining = rows[(rows["stage"] == "mining") & (rows["country"] == "CHN")]
-    assert not mining["element_or_group"].str.contains(r"HREE|heavy", case=False).any()
+    heavy = mining[mining["element_or_group"].str.contains(r"HREE|heavy", case=False)]
+    assert not heavy.empty and heavy["year"].isna().all()
     v = only(check("China mines about 70% of the world's heavy rare earths.", lexicon, facts))
     assert v.verdict == "unverifiable"
-    assert "another basis" in v.explanation
+    assert "undated" in v.explanation
+    for ev in v.evidence:
+        assert share_row(session_store, ev)["element_or_group"] in set(heavy["element_or_group"])
+
+
+def test_an_undated_share_may_support_a_claim_it_matches(
+    lexicon: Lexicon, facts: FactBase
+) -> None:
+    v = only(check("China mines about 60% of the world's heavy rare earths.", lexicon, facts))
+    assert v.verdict == "supported", v.explanation
 
 
 # -- the article's date -------------------------------------------------------------------

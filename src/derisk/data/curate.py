@@ -30,7 +30,7 @@ from derisk.errors import InputError
 
 PROJECT_DIR = Path(__file__).with_name("project")
 CURATED_DIR = Path(__file__).with_name("curated")
-DATASET_VERSION = "2026.11.28"
+DATASET_VERSION = "2026.12.02"
 
 Row = dict[str, object]
 

@@ -55,11 +55,10 @@ def _latest_share(facts: FactBase, stage: str, label: str) -> tuple[float, Evide
     if not dated:
         return None
     year, r = max(dated, key=lambda item: item[0])
-    stated = "" if pd.isna(r.year) else f", year={int(r.year)}"
     ev = facts.ev(
         "stage_shares",
-        f"stage={stage}, country=CHN, element_or_group={r.element_or_group}{stated}",
-        f"{r.value_text} % ({year}{'' if stated else ', source year'})",
+        f"stage={stage}, country=CHN, element_or_group={r.element_or_group}, year={year}",
+        f"{r.value_text} % ({year})",
         r.source_id,
     )
     return float(r.value), ev

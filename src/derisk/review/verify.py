@@ -116,8 +116,17 @@ class FactBase:
         return self.source_year.get(str(source_id).split(";")[0].strip())
 
     def year_of(self, year: object, source_id: str) -> int | None:
+        """A row's data year; None when the row is undated.
+
+        The source's publication year is when a figure entered the record, not the year
+        it describes: using it as the data year made undated figures look newest.
+        """
         if year is not None and not pd.isna(year):
             return int(year)  # type: ignore[call-overload]
+        return None
+
+    def recorded_year(self, source_id: str) -> int | None:
+        """The year a row's (first) source was published: when it entered the record."""
         return self.source_year.get(str(source_id).split(";")[0].strip())
 
     def ev(self, table: str, key: str, value: str, source_id: str, note: str | None = None):
@@ -194,9 +203,11 @@ def _judge(
             chosen = ok or sorted(same, key=lambda c: abs(c.value - q.value))
             verdict = "supported" if ok else "contradicted"
             return verdict, tuple(c.evidence for c in chosen[:3]), _explain(q, chosen[0], what)
-    pool = dated or candidates
-    if not pool:
+    if not candidates:
         return "unverifiable", (), f"no {what} on record"
+    if not dated:
+        return _judge_undated(q, bound, candidates, tolerance, what)
+    pool = dated
     latest_year = max((c.year for c in dated), default=None)
     now = [c for c in pool if c.year == latest_year] if latest_year else pool
     then = now
@@ -227,6 +238,30 @@ def _judge(
         )
     closest = sorted(now, key=lambda c: abs(c.value - q.value))
     return "contradicted", tuple(c.evidence for c in closest[:3]), _explain(q, closest[0], what)
+
+
+def _judge_undated(
+    q: object,
+    bound: str | None,
+    candidates: list[Candidate],
+    tolerance: Callable[[float], float],
+    what: str,
+) -> tuple[str, tuple[Evidence, ...], str]:
+    """Only undated figures on record: they may agree with a claim, never refute it.
+
+    An undated figure cannot be placed before or after the claim's period, so treating
+    it as the newest record would contradict claims about other years (issue 10).
+    """
+    value = q.value  # type: ignore[attr-defined]
+    ok = [c for c in candidates if _agrees(value, c.value, bound, tolerance(value))]
+    if ok:
+        return "supported", tuple(c.evidence for c in ok[:3]), _explain(q, ok[0], what)
+    closest = sorted(candidates, key=lambda c: abs(c.value - value))
+    return (
+        "unverifiable",
+        tuple(c.evidence for c in closest[:3]),
+        f"only undated figures on record, which cannot settle it: {_explain(q, closest[0], what)}",
+    )
 
 
 def _explain(q: object, c: Candidate, what: str) -> str:
@@ -436,7 +471,7 @@ def _price_floor_pool(facts: FactBase) -> list[Candidate]:
         candidates.append(
             Candidate(
                 value,
-                facts.year_of(None, r.source_id),
+                facts.recorded_year(r.source_id),
                 facts.ev(
                     "benchmarks",
                     f"jurisdiction={r.jurisdiction}, target={r.target}",
