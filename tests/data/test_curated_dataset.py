@@ -98,7 +98,28 @@ def test_curating_the_reference_reproduces_the_packaged_files_byte_for_byte(
 def test_one_to_one_tables_keep_every_reference_row(table: str) -> None:
     (reference_file,) = spec(table).reference_files
     expected = data_rows(REFERENCE / reference_file)
+    # Older editions that the reference replaced are added from a project file.
+    extra = PROJECT_EXTRAS.get(table)
+    if extra is not None:
+        expected += data_rows(PROJECT_DIR / extra)
     assert data_rows(CURATED_DIR / f"{table}.csv") == expected
+
+
+PROJECT_EXTRAS = {"reserves": "superseded_reserves.csv"}
+
+
+def test_superseded_reserves_stay_visible_but_not_current() -> None:
+    """Brazil 2025 is 11 Mt (MCS 2026 v1.3); the v1.0 21 Mt is an older edition."""
+    rows = list(csv.DictReader((CURATED_DIR / "reserves.csv").open(encoding="utf-8")))
+    brazil = [r for r in rows if r["country"] == "BRA" and r["year"] == "2025"]
+    current = [r for r in brazil if not r["superseded_by"]]
+    older = [r for r in brazil if r["superseded_by"]]
+    assert [(r["value"], r["source_id"]) for r in current] == [
+        ("11000000", "usgs-mcs-2026-ree-v1.3")
+    ]
+    assert [(r["value"], r["source_id"], r["superseded_by"]) for r in older] == [
+        ("21000000", "usgs-mcs-2026-ree", "usgs-mcs-2026-ree-v1.3")
+    ]
 
 
 @needs_reference

@@ -89,12 +89,18 @@ def data_build(db: DbOption = None) -> None:
 @data_app.command("info")
 @_guard
 def data_info(db: DbOption = None, fmt: FormatOption = "table") -> None:
-    """Tables, row counts (curated and user) and coverage."""
+    """Tables, row counts, coverage and freshness (latest data year, newest source, stale).
+
+    A table is flagged stale when its newest source is more than 18 months old.
+    """
     _check_format(fmt)
     store = _store(db)
     meta = store.meta()
+    info = store.info()
+    if fmt == "table":  # the descriptions make the terminal table unreadable; kept in csv/json
+        info = info.drop(columns=["description"])
     emit(
-        store.info(),
+        info,
         fmt,
         title=f"derisk store {store.path} (dataset "
         f"{meta['dataset_version']}, built {meta['built_at']})",

@@ -211,8 +211,31 @@ class Curator:
                     "country": self.country(r["country"]),
                     "year": int(r["year"]),
                     "scope": scope,
+                    "superseded_by": "",
                     **m,
                     "note": "",
+                }
+            )
+        return out + self._superseded_reserves()
+
+    def _superseded_reserves(self) -> list[Row]:
+        """Older editions' reserves, kept visible but marked as revised (project file).
+
+        reserves.csv keeps only the newest edition and has no note column, so the values
+        USGS revised (supply/NOTES.md, "Superseded values") are transcribed here with the
+        source that printed them and the source that revised them.
+        """
+        out = []
+        for r in _read(PROJECT_DIR / "superseded_reserves.csv"):
+            m = self.measure(r["value"], "t REO", r["source_id"], basis="oxide")
+            out.append(
+                {
+                    "country": r["country"],
+                    "year": int(r["year"]),
+                    "scope": r["scope"],
+                    "superseded_by": r["superseded_by"],
+                    **m,
+                    "note": r["note"],
                 }
             )
         return out

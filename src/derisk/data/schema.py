@@ -199,8 +199,14 @@ TABLES: tuple[TableSpec, ...] = (
             _c("country", required=True, ref="countries"),
             _year(),
             _c("scope", doc="e.g. 'JORC-compliant or equivalent'; empty = as reported"),
+            _c(
+                "superseded_by",
+                ref="sources",
+                doc="empty for the current edition; else the source id of the edition "
+                "that revised this value (the older value stays visible, not current)",
+            ),
         ),
-        key=("country", "year", "scope"),
+        key=("country", "year", "scope", "superseded_by"),
         allowed_units=("t REO",),
         reference_files=("supply/reserves.csv",),
     ),

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -649,8 +649,15 @@ class Store:
             )
         return self.sql(query, params)
 
-    def info(self) -> pd.DataFrame:
-        """Tables, row counts by origin, and year/country coverage."""
+    def info(self, today: date | None = None) -> pd.DataFrame:
+        """Tables, row counts by origin, year/country coverage and freshness.
+
+        Freshness (latest data year, newest date of record, undated rows, stale) comes
+        from derisk.data.record; reference tables have no date of record (blank there).
+        """
+        from derisk.data.record import freshness
+
+        fresh = freshness(self, today).set_index("table")
         records = []
         with self.connect() as con:
             for table in TABLES:
@@ -673,10 +680,14 @@ class Store:
                         "curated_rows": counts.get("curated", 0),
                         "user_rows": counts.get("user", 0),
                         "coverage": ", ".join(coverage),
+                        **_freshness_of(fresh, table.name),
                         "description": table.description,
                     }
                 )
-        return pd.DataFrame.from_records(records)
+        frame = pd.DataFrame.from_records(records)
+        for column in ("latest_data_year", "undated_rows"):
+            frame[column] = frame[column].astype("Int64")
+        return frame
 
     def sources(self, source_ids: list[str] | None = None) -> pd.DataFrame:
         frame = self.table("sources")
@@ -874,6 +885,14 @@ class Store:
             data = text.encode("utf-8")
         write_atomically(Path(out), data)  # type: ignore[arg-type]
         return None
+
+
+def _freshness_of(fresh: pd.DataFrame, table: str) -> dict[str, object]:
+    columns = ("latest_data_year", "newest_source", "undated_rows", "stale")
+    if table not in fresh.index:
+        return dict.fromkeys(columns)
+    row = fresh.loc[table]
+    return {c: (None if pd.isna(row[c]) else row[c]) for c in columns}
 
 
 def _logged_table(name: object) -> str:

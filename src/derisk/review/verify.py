@@ -354,7 +354,7 @@ def check_production(claim: object, facts: FactBase, article_year: int | None):
         )
     if not candidates:
         return None
-    return _judge(
+    verdict = _judge(
         claim,
         candidates,
         article_year,
@@ -362,6 +362,37 @@ def check_production(claim: object, facts: FactBase, article_year: int | None):
         table.replace("_", " "),
         facts.published,
     )
+    if verdict[0] == "contradicted" and table == "reserves":
+        return _older_edition(claim, facts, countries, verdict)
+    return verdict
+
+
+def _older_edition(
+    claim: object, facts: FactBase, countries: list[str], verdict: tuple
+) -> tuple[str, tuple[Evidence, ...], str]:
+    """A figure an older edition printed, since revised, is outdated, not wrong."""
+    q = claim.quantity  # type: ignore[attr-defined]
+    rows = facts.tables["reserves"]
+    rows = rows[
+        rows["country"].isin(countries) & rows["value"].notna() & rows["superseded_by"].notna()
+    ]
+    rows = rows[rows["superseded_by"].astype(str) != ""]
+    for r in rows.itertuples():
+        if abs(float(r.value) - q.value) <= AMOUNT_TOLERANCE * q.value:
+            ev = facts.ev(
+                "reserves",
+                f"country={r.country}, year={r.year}, superseded_by={r.superseded_by}",
+                f"{r.value_text} {r.unit}",
+                r.source_id,
+                note="older edition, since revised",
+            )
+            return (
+                "outdated",
+                (ev, *verdict[1][:1]),
+                f"matches an older edition ({r.value_text} {r.unit}, {r.source_id}), since "
+                f"revised by {r.superseded_by}: {verdict[2]}",
+            )
+    return verdict
 
 
 def _production_pool(
@@ -371,6 +402,8 @@ def _production_pool(
     rows = rows[rows["country"].isin(countries) & rows["value"].notna()]
     if table == "reserves" and "scope" in rows:
         rows = rows[~rows["scope"].astype(str).str.contains("resource", case=False)]
+        # Only the current edition is the record; revised values are checked apart.
+        rows = rows[rows["superseded_by"].isna() | (rows["superseded_by"].astype(str) == "")]
     last = None
     if len(rows):
         r = rows.iloc[-1]
