@@ -80,9 +80,11 @@ def test_a_row_is_recorded_when_its_earliest_source_appeared(session_store: Stor
 def test_a_scheduled_event_is_recorded_when_announced_not_when_due(session_store: Store) -> None:
     frame = with_record_dates(session_store, "events")
     due = frame["date"].map(parse_record_date)
-    ahead = frame[[d is not None and d.start > r for d, r in zip(due, frame["_recorded_start"])]]
+    pairs = zip(due, frame["_recorded_start"], strict=True)
+    ahead = frame[[d is not None and d.start > r for d, r in pairs]]
     assert len(ahead), "expected at least one event announced before its date"
-    assert (ahead["_recorded_start"] < ahead["date"].map(lambda d: parse_record_date(d).start)).all()
+    starts = ahead["date"].map(lambda d: parse_record_date(d).start)
+    assert (ahead["_recorded_start"] < starts).all()
 
 
 def test_on_record_leaves_out_what_was_not_yet_published(session_store: Store) -> None:
@@ -99,7 +101,8 @@ def test_undated_rows_are_only_on_record_when_asked_for(session_store: Store) ->
     dated = on_record(session_store, "stage_shares", day)
     every = on_record(session_store, "stage_shares", day, include_undated=True)
     assert not dated["undated"].any()
-    assert every["undated"].sum() == with_record_dates(session_store, "stage_shares")["undated"].sum()
+    undated = with_record_dates(session_store, "stage_shares")["undated"].sum()
+    assert every["undated"].sum() == undated
 
 
 def test_freshness_reports_latest_year_newest_source_and_staleness(session_store: Store) -> None:

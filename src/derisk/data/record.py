@@ -67,7 +67,8 @@ def parse_record_date(text: object) -> RecordDate | None:
 def source_dates(store: object) -> dict[str, RecordDate | None]:
     """Each source id's publication date (None when the source is undated)."""
     sources = store.table("sources")  # type: ignore[attr-defined]
-    return {str(s): parse_record_date(d) for s, d in zip(sources["source_id"], sources["date"])}
+    pairs = zip(sources["source_id"], sources["date"], strict=True)
+    return {str(s): parse_record_date(d) for s, d in pairs}
 
 
 def row_record_date(
