@@ -10,13 +10,12 @@ need the reference folder.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+from derisk.data.reference import Cursor, RefRow, locate, read_reference, write_tables
 from derisk.data.schema import TABLES, spec
 from derisk.data.values import (
     Parsed,
@@ -35,9 +34,19 @@ DATASET_VERSION = "2026.12.02"
 Row = dict[str, object]
 
 
-def _read(path: Path) -> list[dict[str, str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+#: The reference cell curation read last, and every reference file read with its rows:
+#: together they let an error name the reference file, row and field (data/reference.py).
+_CURSOR = Cursor()
+_READ: dict[str, list[RefRow]] = {}
+
+
+def _read(path: Path, *, lookup: bool = False) -> list[RefRow]:
+    """A reference or project file's rows; ``lookup`` files (read while mapping other
+    rows) do not move the cursor, so errors point at the row being mapped."""
+    label = f"{path.parent.name}/{path.name}"
+    rows = read_reference(path, Cursor() if lookup else _CURSOR, label)
+    _READ[label] = rows
+    return rows
 
 
 class Curator:
@@ -57,13 +66,13 @@ class Curator:
             s["source_id"]: (str(s["date"])[:4] if re.match(r"\d{4}", str(s["date"])) else "n.d.")
             for s in self.sources
         }
-        countries = _read(PROJECT_DIR / "countries.csv")
+        countries = _read(PROJECT_DIR / "countries.csv", lookup=True)
         self.country_code: dict[str, str] = {}
         for c in countries:
             self.country_code[c["name"]] = c["code"]
             for alias in filter(None, c["aliases"].split(";")):
                 self.country_code[alias] = c["code"]
-        self.elements = _read(self.ref / "supply" / "element_groups.csv")
+        self.elements = _read(self.ref / "supply" / "element_groups.csv", lookup=True)
         self.symbol_of = {e["element"].lower(): e["symbol"] for e in self.elements}
         self.symbol_of.update({e["symbol"].lower(): e["symbol"] for e in self.elements})
 
@@ -684,37 +693,6 @@ def _stage_group(label: str) -> str | None:
     return None
 
 
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value) if not value.is_integer() else str(int(value))
-    return str(value)
-
-
-def write_tables(tables: dict[str, list[Row]], out_dir: Path) -> dict[str, str]:
-    """Write one CSV per table in schema column order; return each file's sha256."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    digests: dict[str, str] = {}
-    for name, rows in tables.items():
-        columns = spec(name).column_names
-        path = out_dir / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                unknown = set(row) - set(columns)
-                if unknown:
-                    raise InputError(
-                        f"curation produced unknown columns {sorted(unknown)}", file=name
-                    )
-                writer.writerow([_csv_cell(row.get(c)) for c in columns])
-        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return digests
-
-
 def curate(reference_dir: Path, out_dir: Path = CURATED_DIR) -> dict[str, object]:
     """Rebuild the packaged dataset from a reference folder; returns the manifest.
 
@@ -731,9 +709,16 @@ def curate(reference_dir: Path, out_dir: Path = CURATED_DIR) -> dict[str, object
             f"read-only ({READ_ONLY_ENV}=1): cannot curate, which would rewrite {out_dir}"
         )
 
-    curator = Curator(reference_dir)
-    tables = curator.all_tables()
-    validate_tables(tables, origin_label="curated")
+    _READ.clear()
+    try:
+        curator = Curator(reference_dir)
+        tables = curator.all_tables()
+    except (InputError, KeyError, ValueError, TypeError, AttributeError, IndexError) as err:
+        raise locate(err, _CURSOR) from None
+    try:
+        validate_tables(tables, origin_label="curated")
+    except InputError as err:
+        raise _in_reference(err) from None
     digests = write_tables(tables, out_dir)
     manifest = {
         "dataset_version": DATASET_VERSION,
@@ -744,3 +729,24 @@ def curate(reference_dir: Path, out_dir: Path = CURATED_DIR) -> dict[str, object
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
+
+
+def _in_reference(err: InputError) -> InputError:
+    """A validation error on a curated row, pointed back at the reference row it came from.
+
+    Tables mapped one-to-one from a reference file keep its row order, so curated row k
+    is the k-th data row of that file.
+    """
+    table = str(err.file or "").removeprefix("curated/").removesuffix(".csv")
+    files = spec(table).reference_files if table in {t.name for t in TABLES} else ()
+    rows = _READ.get(files[0]) if len(files) == 1 else None
+    if err.row is None or rows is None or not 0 <= err.row - 2 < len(rows):
+        return err
+    return InputError(
+        f"{err.message} (curating table {table})",
+        file=files[0],
+        row=rows[err.row - 2].line,
+        column=err.column,
+        expected=err.expected,
+        found=err.found,
+    )
