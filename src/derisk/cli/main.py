@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from derisk.cli.output import FORMATS, console, emit, err_console
 from derisk.errors import DeriskError, InputError
+from derisk.vocabulary import BLOC_CODES, GROUPS, STAGES, listing
 
 app = typer.Typer(
     help="Rare-earth supply-chain risk, every figure with its source.",
@@ -215,8 +216,8 @@ def data_curate(
 @diagnose_app.command("concentration")
 @_guard
 def diagnose_concentration(
-    stage: Annotated[str | None, typer.Option(help="mining, separation, metal, magnet")] = None,
-    group: Annotated[str | None, typer.Option(help="REE, LREE, HREE, magnet or a symbol")] = None,
+    stage: Annotated[str | None, typer.Option(help=listing(STAGES))] = None,
+    group: Annotated[str | None, typer.Option(help=listing(GROUPS, "a symbol"))] = None,
     year: int | None = None,
     residual: Annotated[str, typer.Option(help="atomistic or single")] = "atomistic",
     db: DbOption = None,
@@ -234,6 +235,7 @@ def diagnose_concentration(
         year=year,
         residual=residual,
         include_user=not exclude_user,
+        gaps=True,
     )
     if frame.empty:
         raise InputError(
@@ -247,7 +249,7 @@ def diagnose_concentration(
 @diagnose_app.command("dependency")
 @_guard
 def diagnose_dependency(
-    bloc: Annotated[str, typer.Option(help="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES")],
+    bloc: Annotated[str, typer.Option(help=listing(BLOC_CODES))],
     group: str | None = None,
     year: int | None = None,
     db: DbOption = None,

@@ -179,3 +179,23 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + day.month - 1 - months
     year, month = divmod(index, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+_LOW = re.compile(r"\blow[ -]reliability\b|^\s*(low|medium-low|low-medium)\b", re.IGNORECASE)
+
+
+def low_reliability(store: object, frame: pd.DataFrame) -> pd.Series:
+    """Rows the reference marks as low reliability (in the row's note or its source's
+    reliability), so every figure built on them can carry the mark."""
+    sources = store.table("sources")  # type: ignore[attr-defined]
+    weak = {
+        str(s)
+        for s, r in zip(sources["source_id"], sources["reliability"].fillna(""), strict=True)
+        if _LOW.search(str(r))
+    }
+    notes = frame["note"].fillna("").astype(str) if "note" in frame else pd.Series("", frame.index)
+    by_note = notes.map(lambda n: bool(_LOW.search(n)) and "reliability" in n.lower())
+    by_source = frame["source_id"].fillna("").astype(str).map(
+        lambda ids: any(s.strip() in weak for s in ids.split(";"))
+    )
+    return by_note | by_source

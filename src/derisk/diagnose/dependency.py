@@ -20,6 +20,7 @@ import pandas as pd
 from derisk.data.blocs import resolve_bloc
 from derisk.data.schema import STAGES
 from derisk.diagnose.concentration import concentration, producer_shares
+from derisk.errors import InputError
 
 FIELDS = [
     "bloc",
@@ -89,8 +90,13 @@ def dependency(
     year: int | None = None,
     include_user: bool = True,
 ) -> pd.DataFrame:
-    """Dependency bounds per stage and group for one bloc; percentages 0-100."""
+    """Dependency bounds per stage and group for one bloc; percentages 0-100.
+
+    A bloc that includes China is refused: its "dependency on China" would count China's
+    own output as foreign supply, a number no analyst could use.
+    """
     code = resolve_bloc(store, bloc)
+    refuse_china(store, code)
     conc = concentration(store, group=None, year=None, include_user=include_user)
     china = _latest_china_shares(conc, year)
     evidence = store.table("bloc_sourcing", include_user=include_user)  # type: ignore[attr-defined]
@@ -106,6 +112,21 @@ def dependency(
     for g in groups:
         records.extend(_chain(code, g, china, evidence, shares, year))
     return pd.DataFrame.from_records(records, columns=FIELDS)
+
+
+def refuse_china(store: object, code: str) -> None:
+    """InputError when the bloc includes China: dependency on China is about other blocs."""
+    members = store.table("bloc_members")  # type: ignore[attr-defined]
+    if "CHN" in set(members.loc[members["bloc"] == code, "country"]):
+        others = sorted(
+            set(members["bloc"]) - set(members.loc[members["country"] == "CHN", "bloc"])
+        )
+        raise InputError(
+            f"bloc {code} includes China: its dependency on China is not computed",
+            column="bloc",
+            expected="a bloc without China: " + " | ".join(others),
+            found=code,
+        )
 
 
 def _chain(

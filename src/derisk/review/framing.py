@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pandas as pd
-
 from derisk.review.evidence import Evidence
 from derisk.review.verify import FactBase
 

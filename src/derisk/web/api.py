@@ -43,6 +43,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from derisk.data.schema import GROUPS, PROJECTION_MAX_YEAR
 from derisk.errors import InputError, StoreError
+from derisk.vocabulary import BLOC_CODES, STAGES, VERDICTS, StageName, listing
 from derisk.web import models as m
 from derisk.web.jobs import JobLimitError
 
@@ -59,7 +60,10 @@ MAX_REVIEWS = 100
 KEEP_DATASETS = 3
 #: Query parameters of GET /api/data/{table} that are not column filters.
 _PAGING = ("limit", "offset", "exclude_user")
-VERDICTS = ("supported", "contradicted", "outdated", "unverifiable", "opinion")
+#: Help texts for query parameters, from the vocabulary so they list what is accepted.
+_STAGES_HELP = listing(STAGES)
+_GROUPS_HELP = listing(GROUPS, "a symbol")
+_BLOCS_HELP = listing(BLOC_CODES)
 
 _ERROR_BODY = {"model": m.ErrorResponse}
 router = APIRouter(
@@ -397,7 +401,7 @@ def _diagnosis(name: str, params: dict[str, Any], frame: Any) -> dict[str, Any]:
 
 
 def _groups(store: Any) -> list[str]:
-    """Element groups a diagnosis accepts: REE, LREE, HREE, magnet and the element symbols."""
+    """Element groups a diagnosis accepts: the vocabulary's GROUPS and the element symbols."""
     return list(GROUPS) + sorted(store.table("elements")["symbol"])
 
 
@@ -418,7 +422,7 @@ def _check_group(request: Request, group: str | None) -> None:
         raise InputError(
             "unknown group",
             column="group",
-            expected="REE, LREE, HREE, magnet or an element symbol",
+            expected=listing(GROUPS, "an element symbol"),
             found=group,
         )
 
@@ -445,7 +449,7 @@ Year = Query(
     le=PROJECTION_MAX_YEAR,
     description="A year; the first year with data is the minimum in /openapi.json.",
 )
-StageQuery = Query(None, description="mining, separation, metal, magnet")
+StageQuery = Query(None, description=_STAGES_HELP)
 
 
 @router.get(
@@ -456,8 +460,8 @@ StageQuery = Query(None, description="mining, separation, metal, magnet")
 )
 async def diagnose_concentration(
     request: Request,
-    stage: Literal["mining", "separation", "metal", "magnet"] | None = StageQuery,
-    group: str | None = Query(None, description="REE, LREE, HREE, magnet or a symbol"),
+    stage: StageName | None = StageQuery,
+    group: str | None = Query(None, description=_GROUPS_HELP),
     year: int | None = Year,
     residual: Literal["atomistic", "single"] = Query(
         "atomistic", description="atomistic or single"
@@ -477,6 +481,7 @@ async def diagnose_concentration(
             year=year,
             residual=residual,
             include_user=not exclude_user,
+            gaps=True,
         )
         if frame.empty:
             raise ApiError(
@@ -501,8 +506,8 @@ async def diagnose_concentration(
 )
 async def diagnose_dependency(
     request: Request,
-    bloc: str = Query(description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES"),
-    group: str | None = Query(None, description="REE, LREE, HREE, magnet or a symbol"),
+    bloc: str = Query(description=_BLOCS_HELP),
+    group: str | None = Query(None, description=_GROUPS_HELP),
     year: int | None = Year,
     exclude_user: bool = ExcludeUser,
 ) -> Response:
@@ -528,7 +533,7 @@ async def diagnose_dependency(
 )
 async def diagnose_chokepoints(
     request: Request,
-    bloc: str = Query("US", description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES"),
+    bloc: str = Query("US", description=_BLOCS_HELP),
     year: int | None = Year,
     top: int | None = Query(None, ge=1, description="Keep the top N pairs."),
     exclude_user: bool = ExcludeUser,

@@ -22,15 +22,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from derisk.data.blocs import ALIASES, blocs, resolve_bloc
+from derisk.data.blocs import bloc_pairs, blocs, resolve_bloc
 from derisk.data.schema import TABLES, spec
 from derisk.diagnose.chokepoints import chokepoints
 from derisk.diagnose.concentration import concentration
 from derisk.diagnose.dependency import dependency
+from derisk.diagnose.elements import element_scope
 from derisk.diagnose.summary import stage_summary
 from derisk.errors import DeriskError, InputError
 from derisk.forecast.scenario import load_scenario, presets
 from derisk.report import charts
+from derisk.vocabulary import Bloc
 from derisk.web import templates as t
 from derisk.web.templates import esc
 
@@ -284,33 +286,33 @@ def element_page(request: Request, symbol: str) -> HTMLResponse:
     )
     parts = [strip, facts]
 
-    # stage shares: concentration for the groups that contain the element, and raw rows
-    groups = ["REE"]
-    if el["ree_group"] in ("LREE", "HREE"):
-        groups.append(str(el["ree_group"]))
-    if bool(el["magnet_ree"]):
-        groups.append("magnet")
+    # stage shares: the element's own figures, then its own group's (diagnose.elements)
+    scope = element_scope(store, sym)
     conc = concentration(store)
     own = concentration(store, group=sym)
-    shown_groups = groups + ([sym] if not own.empty else [])
     conc_all = pd.concat([conc, own], ignore_index=True) if not own.empty else conc
+    shown_groups = [g for g in scope.groups if g != sym or not own.empty]
     rows = conc_all[conc_all["group"].isin(shown_groups) & conc_all["china_share"].notna()]
-    if rows.empty:
-        share_body = t.no_data(f"China's share at any stage for {sym} or its groups")
+    if not scope.mined:
+        share_body = _note(f"Not mined. {scope.note}.")
+    elif rows.empty:
+        share_body = t.no_data(f"China's share at any stage for {sym} or its own group")
     else:
         share_body = t.figure(
             charts.element_stage_shares(conc_all, sym, shown_groups),
             "chart-element-shares",
             rows["sources"],
         )
-    share_body += _note(
-        f"Shares for the groups {', '.join(shown_groups)} (derisk.diagnose.concentration). "
-        + (
-            f"The dataset gives no world share for {sym} on its own."
-            if own.empty
-            else f"Shares for {sym} alone are included."
+    if scope.mined:
+        share_body += _note(
+            f"Shares for {', '.join(shown_groups)} (derisk.diagnose.concentration). "
+            f"{scope.note}. "
+            + (
+                f"The dataset gives no world share for {sym} on its own."
+                if own.empty
+                else f"Shares for {sym} alone are included."
+            )
         )
-    )
     stage_rows = store.table("stage_shares")
     stage_rows = stage_rows[
         stage_rows["group"].map(lambda g: sym in str(g).split("+"))
@@ -416,12 +418,12 @@ def element_page(request: Request, symbol: str) -> HTMLResponse:
 # -- blocs ---------------------------------------------------------------------------------
 def _bloc_names(store: Any, code: str) -> tuple[set[str], set[str]]:
     """Words that name the bloc or a member: codes (matched by case) and names (any case)."""
-    members = store.table("bloc_members")
-    member_codes = set(members.loc[members["bloc"] == code, "country"])
+    bloc = Bloc.from_rows(code, bloc_pairs(store))
+    member_codes = set(bloc.members)
     countries = store.table("countries")
     countries = countries[countries["code"].isin(member_codes)]
-    codes = {code} | {alias for alias, target in ALIASES.items() if target == code}
-    codes |= member_codes if len(member_codes) == 1 else set()
+    codes = {code, *bloc.user_aliases}
+    codes |= member_codes if bloc.single_country else set()
     names = set(countries["name"])
     for aliases in countries["aliases"].dropna():
         names |= {a.strip() for a in str(aliases).split(";") if a.strip()}
@@ -439,6 +441,29 @@ def _names_any(text: object, short: set[str], long: set[str]) -> bool:
 
 def bloc_index(request: Request) -> RedirectResponse:
     return RedirectResponse("/bloc/US", status_code=307)
+
+
+def _dependency_body(store: object, bloc: str) -> str:
+    try:
+        dep = dependency(store, bloc)
+    except InputError as err:  # a bloc that includes China has no dependency on China
+        return _note(err.message)
+    measured = dep[dep["dependency_low"].notna()]
+    if measured.empty:
+        body = t.no_data(f"dependency of {bloc} on China")
+    else:
+        body = t.figure(
+            charts.dependency_bounds(dep, bloc), "chart-dependency", measured["sources"]
+        )
+    return (
+        body
+        + _note(
+            "Low bound: non-Chinese processors use non-Chinese feed first. High bound: feed "
+            "bought at the world mix (derisk.diagnose.dependency). Stages without a China "
+            "share say so in the 'missing' column."
+        )
+        + t.table(dep, table_id="table-dependency")
+    )
 
 
 def bloc_page(request: Request, code: str) -> HTMLResponse:
@@ -464,20 +489,9 @@ def bloc_page(request: Request, code: str) -> HTMLResponse:
         + "</p>",
     ]
 
-    dep = dependency(store, bloc)
-    measured = dep[dep["dependency_low"].notna()]
-    if measured.empty:
-        dep_body = t.no_data(f"dependency of {bloc} on China")
-    else:
-        dep_body = t.figure(
-            charts.dependency_bounds(dep, bloc), "chart-dependency", measured["sources"]
-        )
-    dep_body += _note(
-        "Low bound: non-Chinese processors use non-Chinese feed first. High bound: feed "
-        "bought at the world mix (derisk.diagnose.dependency). Stages without a China "
-        "share say so in the 'missing' column."
-    ) + t.table(dep, table_id="table-dependency")
-    parts.append(_section("Dependency on China by stage", dep_body, "dependency"))
+    parts.append(
+        _section("Dependency on China by stage", _dependency_body(store, bloc), "dependency")
+    )
 
     short, long = _bloc_names(store, bloc)
     funding = store.table("funding")
