@@ -2,9 +2,10 @@
 
 Everything the forecast starts from is derived here, once, from sourced rows:
 demand paths (IEA data explorer), 2024 mining and refining of magnet rare earths by
-region (IEA), element splits (USGS deposit compositions), the facility pipeline and
-its historical slippage. Where a mapping is a judgement (which deposit stands for a
-region's ore), it is named in ASSUMPTIONS and in docs/METHODS.md.
+region (IEA), element splits (USGS deposit compositions), the facility pipeline
+(converted plant by plant in derisk.forecast.plants) and its historical slippage. Where a
+mapping is a judgement (which deposit stands for a region's ore), it is named in
+ASSUMPTIONS (plants.ASSUMPTIONS for the plants) and in docs/METHODS.md.
 """
 
 from __future__ import annotations
@@ -56,13 +57,15 @@ def region_of(store: object) -> dict[str, str]:
     return {**{c: "EU" for c in eu}, **{c: c for c in OWN_REGIONS}}
 
 
-#: Which deposit's element distribution stands for each region's feed (assumption).
+#: Which deposit's element distribution stands for each region's feed (assumption). Plants
+#: use their own deposit where known (plants.FACILITY_DEPOSIT) and this only as fallback;
+#: Brazil's plants in the data (Serra Verde, Carina) are ionic clays, hence Xinfeng.
 REGION_DEPOSIT = {
     "USA": "Mountain Pass, California",
     "AUS": "Mount Weld Central Lanthanide Deposit, Western Australia",
     "MMR": "Xinfeng, Jiangxi",
     "MYS": "Mount Weld Central Lanthanide Deposit, Western Australia",
-    "BRA": "Manavalakurichi, Tamil Nadu",
+    "BRA": "Xinfeng, Jiangxi",
     "ROW": "Bayan Obo (Nei Mongol Autonomous Region)",
 }
 #: China's ore: light (Bayan Obo) and ion-adsorption (Xinfeng) by the 2024 first-batch
@@ -70,7 +73,8 @@ REGION_DEPOSIT = {
 CHINA_HEAVY_QUOTA = (10_140.0, 135_000.0)
 ASSUMPTIONS = {
     "region_deposit": "each region's ore has the element distribution of one USGS-tabulated "
-    "deposit (REGION_DEPOSIT); Myanmar's clays are taken as Jiangxi's Xinfeng type",
+    "deposit (REGION_DEPOSIT); Myanmar's and Brazil's clays are taken as Jiangxi's Xinfeng "
+    "type; plants use their own deposit first (plants.ASSUMPTIONS)",
     "oxide_to_element": "computed from standard atomic weights (Nd 0.857, Pr 0.828, Dy 0.871, "
     "Tb 0.850 as in shared/reference/demand/NOTES.md; the same rule for the other elements)",
     "coproducts": "the non-magnet rare earths are mined and separated as co-products in the "
@@ -89,18 +93,31 @@ ASSUMPTIONS = {
 
 @dataclass
 class Facility:
+    """One plant as the model sees it (built by derisk.forecast.plants)."""
+
     name: str
     region: str
     stage: str
     status: str
-    capacity_low: float  # t magnet-REE element per year
+    capacity_low: float  # t magnet-REE element per year (substitutes: t magnets, see unit)
     capacity_high: float
     #: t of each element (ELEMENTS) per t of magnet-REE capacity: the magnet elements sum
-    #: to 1; mining and separation plants add their ore's co-products on top.
+    #: to 1 over the elements the plant makes (a Dy/Tb circuit: Dy and Tb only); mining and
+    #: separation plants add their ore's co-products on top. Zero for substitutes.
     element_share: np.ndarray
     announced: float  # first announced start year (nan if none)
     actual: float  # actual start year (nan if none)
     source_id: str
+    #: What the plant makes (plants.PRODUCTS): ore, magnet_ree, ndpr, hree, magnet, substitute.
+    product: str = "magnet_ree"
+    #: The deposit whose composition converted the capacity ("" where none is needed).
+    deposit: str = ""
+    #: True where that deposit stands in for an ore whose own composition is not in the store.
+    deposit_assumed: bool = False
+    deposit_note: str = ""
+    #: How the row's stated capacity became this one (units, factors, what was netted out).
+    basis: str = ""
+    unit: str = "t magnet-REE element/yr"
 
 
 @dataclass
@@ -114,12 +131,16 @@ class ModelInputs:
     facilities: list[Facility]
     delays: pd.DataFrame
     sources: dict[str, list[str]] = field(default_factory=dict)
+    #: Rows of `facilities` not converted, each as "name (country, stage, status): reason".
     skipped: list[str] = field(default_factory=list)
     #: Labels of the element axis of every array above (the model reads them from here).
     elements: tuple[str, ...] = ELEMENTS
     #: China's latest full-year quotas as t element (stage[mining, separation], element);
     #: None when the store has none (the 'quota' capacity path then refuses to run).
     china_quota: np.ndarray | None = None
+    #: Rare-earth-free magnet plants (t magnets/yr): substitution capacity, evidence for the
+    #: scenario's demand.substitution lever; the model does not count them as supply.
+    substitutes: list[Facility] = field(default_factory=list)
 
     @property
     def magnet(self) -> slice:
@@ -250,88 +271,6 @@ def _iea_supply(store: object, stage: str, split: dict[str, np.ndarray]) -> np.n
     return out
 
 
-def _capacity(
-    row: pd.Series, split: np.ndarray, oxide_split: np.ndarray
-) -> tuple[float, float] | None:
-    """A facility's capacity as t magnet-REE element per year, or None if not convertible.
-
-    Rules, in order: NdPr oxide (or NdPr-equivalent) by the Nd:Pr ratio of the region's
-    ore; magnet REO at oxide->element factors; total REO by the region's magnet-REE
-    share of TREO; NdFeB magnets at 29-32.5 wt% rare earths; metal as metal.
-    """
-    unit = str(row["unit"]).lower()
-    value = row["value"]
-    if pd.isna(value):
-        return None
-    factors = np.array([OXIDE_TO_ELEMENT[e] for e in MAGNET_ELEMENTS])
-    if not split[:2].sum() or not oxide_split.sum():
-        return None  # the region's ore has no magnet REEs to convert by
-    nd_pr = split[:2] / split[:2].sum()
-    ndpr_factor = float(nd_pr[0] * factors[0] + nd_pr[1] * factors[1])
-    mix = oxide_split / oxide_split.sum()
-    if "ndpr" in unit and ("oxide" in unit or "equivalent" in unit or unit.startswith("t/yr ndpr")):
-        return value * ndpr_factor, value * ndpr_factor
-    if "magnet reo" in unit:
-        f = float(mix @ factors)
-        return value * f, value * f
-    if "reo" in unit and "mrec" not in unit:
-        f = float(oxide_split.sum() / 100.0 * (mix @ factors))
-        return value * f, value * f
-    if (
-        "ndfeb" in unit
-        or "magnet" in unit
-        or (row["stage"] == "magnet" and unit.startswith("t/yr"))
-    ):
-        return value * MAGNET_RE_CONTENT[0], value * MAGNET_RE_CONTENT[1]
-    if "metal" in unit:
-        return float(value), float(value)
-    return None
-
-
-def facilities(store: object, split: dict[str, np.ndarray]) -> tuple[list[Facility], list[str]]:
-    """Plants outside China that the pipeline can add, converted to magnet-REE capacity."""
-    rows = store.table("facilities")  # type: ignore[attr-defined]
-    oxide_pct = region_oxide_percent(store)
-    regions = region_of(store)
-    out, skipped = [], []
-    for _, row in rows.iterrows():
-        if row["country"] == "CHN" or row["stage"] == "recycling":
-            continue
-        region = regions.get(row["country"], "ROW")
-        capacity = _capacity(row, split[region], oxide_pct[region])
-        if capacity is None:
-            skipped.append(
-                f"{row['name']}: capacity '{row['value_text']} {row['unit']}' "
-                "not convertible to magnet-REE tonnes"
-            )
-            continue
-        stage = "metal" if row["stage"] == "alloy" else row["stage"]
-        share = split[region].copy()
-        if stage in ("metal", "magnet"):
-            share[N_MAGNET:] = 0.0  # magnet metal and magnets carry no co-products
-        if stage == "magnet":
-            share = None  # set by load_inputs from the demand mix
-        out.append(
-            Facility(
-                name=row["name"],
-                region=region,
-                stage=stage,
-                status=row["status"],
-                capacity_low=capacity[0],
-                capacity_high=capacity[1],
-                element_share=np.zeros(len(ELEMENTS)) if share is None else share,
-                announced=float(row["announced_start_first_year"])
-                if pd.notna(row["announced_start_first_year"])
-                else float("nan"),
-                actual=float(row["actual_start_year"])
-                if pd.notna(row["actual_start_year"])
-                else float("nan"),
-                source_id=row["source_id"],
-            )
-        )
-    return out, skipped
-
-
 def delay_table(store: object, as_of: int = AS_OF_YEAR) -> pd.DataFrame:
     """Slippage: actual start minus first announced start, in years.
 
@@ -424,9 +363,12 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
     mix = demand[:, :N_MAGNET, 0].sum(axis=0)
     mix = np.concatenate([mix / mix.sum(), np.zeros(len(ELEMENTS) - N_MAGNET)])
     quota, quota_sources = china_quota(store)
-    plants, skipped = facilities(store, split)
+    # plants builds on this module's constants, so it is imported here (one-way dependency).
+    from derisk.forecast.plants import plant_pipeline, profile_sources
+
+    plants, substitutes, skipped = plant_pipeline(store)
     for plant in plants:
-        if plant.stage == "magnet":
+        if plant.product == "magnet":
             plant.element_share = mix
     return ModelInputs(
         years=years,
@@ -437,6 +379,7 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
         delays=delay_table(store),
         skipped=skipped,
         china_quota=quota,
+        substitutes=substitutes,
         sources={
             "demand": [IEA, "usgs-myb-2022-ree-tables"],
             "china_quota": quota_sources,
@@ -445,6 +388,8 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
             "element_split": ["usgs-myb-2022-ree-tables", "fastmarkets-2024-quota"],
             "magnet_re_content": ["COURAGE_FAQ"],
             "facilities": sorted({p.source_id for p in plants}),
+            "facility_ores": profile_sources(store, plants),
+            "substitutes": sorted({p.source_id for p in substitutes}),
         },
     )
 

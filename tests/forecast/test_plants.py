@@ -1,0 +1,222 @@
+"""Plants by what they make (issue 10, item 4), on the real packaged store.
+
+Expected values are derived from the curated `facilities` rows and the documented
+conversion factors (docs/METHODS.md, "The pipeline"), not copied from the code's output.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from derisk.data.store import Store
+from derisk.forecast.inputs import (
+    MAGNET_RE_CONTENT,
+    OXIDE_TO_ELEMENT,
+    REGION_DEPOSIT,
+    ModelInputs,
+    load_inputs,
+)
+from derisk.forecast.plants import PRODUCTS
+from derisk.forecast.scenario import ELEMENTS, MODEL_STAGES, REGIONS, load_scenario
+
+DY, TB = ELEMENTS.index("Dy"), ELEMENTS.index("Tb")
+LO, HI = MAGNET_RE_CONTENT
+
+
+@pytest.fixture(scope="module")
+def inputs(session_store: Store) -> ModelInputs:
+    return load_inputs(session_store, "IEA STEPS", 2025, 2050)
+
+
+@pytest.fixture(scope="module")
+def rows(session_store: Store) -> pd.DataFrame:
+    return session_store.table("facilities")
+
+
+def _row(rows: pd.DataFrame, fragment: str) -> pd.Series:
+    hit = rows[rows["name"].str.contains(fragment, regex=False)]
+    assert len(hit) == 1, (fragment, list(hit["name"]))
+    return hit.iloc[0]
+
+
+def _plant(inputs: ModelInputs, fragment: str):
+    hit = [p for p in inputs.facilities if fragment in p.name]
+    assert len(hit) == 1, (fragment, [p.name for p in hit])
+    return hit[0]
+
+
+def test_japan_has_metal_and_magnet_capacity_from_its_rows(inputs, rows) -> None:
+    japan = rows[(rows["country"] == "JPN") & rows["value"].notna()]
+    magnets = japan.loc[japan["stage"] == "magnet", "value"].sum()
+    alloy = japan.loc[japan["stage"] == "alloy", "value"].sum()
+    assert magnets > 0 and alloy > 0
+    plants = [p for p in inputs.facilities if p.region == "JPN"]
+    by_stage = {
+        s: (
+            sum(p.capacity_low for p in plants if p.stage == s),
+            sum(p.capacity_high for p in plants if p.stage == s),
+        )
+        for s in ("metal", "magnet")
+    }
+    # Sintered NdFeB and NdFeB magnet alloy both at 29-32.5 wt% rare earths (COURAGE_FAQ).
+    np.testing.assert_allclose(by_stage["magnet"], (magnets * LO, magnets * HI))
+    np.testing.assert_allclose(by_stage["metal"], (alloy * LO, alloy * HI))
+    assert all(p.product == "magnet" for p in plants)
+
+
+def test_vinton_capacity_sits_on_dy_tb_and_ndpr_by_its_stated_split(inputs, rows) -> None:
+    row = _row(rows, "Vinton")
+    stated = {
+        label: float(num.replace(",", ""))
+        for num, label in re.findall(r"([\d,]+) (Dy|Tb|NdPr)\b", row["unit"])
+    }
+    assert sum(stated.values()) == pytest.approx(row["value"])
+    plant = _plant(inputs, "Vinton")
+    tonnes = plant.capacity_low * plant.element_share
+    assert tonnes[DY] == pytest.approx(stated["Dy"] * OXIDE_TO_ELEMENT["Dy"])
+    assert tonnes[TB] == pytest.approx(stated["Tb"] * OXIDE_TO_ELEMENT["Tb"])
+    ndpr = tonnes[:2].sum()
+    assert (
+        stated["NdPr"] * OXIDE_TO_ELEMENT["Pr"] <= ndpr <= stated["NdPr"] * OXIDE_TO_ELEMENT["Nd"]
+    )
+    assert plant.capacity_low == pytest.approx(tonnes[:4].sum())
+
+
+@pytest.mark.parametrize("fragment", ["Mountain Pass heavy", "Carina", "Norra Karr"])
+def test_dy_tb_circuits_and_mines_add_dy_and_tb_only(inputs, rows, fragment) -> None:
+    plant = _plant(inputs, fragment)
+    assert plant.product == "hree"
+    assert plant.element_share[:2].sum() == 0.0
+    assert plant.element_share[[DY, TB]].sum() == pytest.approx(1.0)
+    assert plant.element_share[[DY, TB]].min() > 0
+    row = _row(rows, fragment)
+    if pd.notna(row["value"]):
+        low, high = row["value"] * OXIDE_TO_ELEMENT["Tb"], row["value"] * OXIDE_TO_ELEMENT["Dy"]
+        assert low <= plant.capacity_low <= high
+
+
+def test_norra_karr_takes_its_dy_and_tb_oxide_from_the_note(inputs, rows) -> None:
+    note = _row(rows, "Norra Karr")["note"]
+    dy, tb = (float(re.search(rf"(\d+) t/yr {e} oxide", note).group(1)) for e in ("Dy", "Tb"))
+    plant = _plant(inputs, "Norra Karr")
+    tonnes = plant.capacity_low * plant.element_share
+    assert tonnes[DY] == pytest.approx(dy * OXIDE_TO_ELEMENT["Dy"])
+    assert tonnes[TB] == pytest.approx(tb * OXIDE_TO_ELEMENT["Tb"])
+    assert plant.stage == "mining" and plant.region == "EU"
+
+
+def test_dy_tb_capacity_reaches_the_model_as_dy_tb_supply(inputs) -> None:
+    from derisk.forecast.model import capacities, demand
+    from derisk.forecast.sampling import draw_parameters
+
+    sets = [
+        "pipeline.on_time=true",
+        "pipeline.success_probability={planned: 1.0, "
+        "construction: 1.0, operating: 1.0, cancelled: 0.0}",
+    ]
+    scenario = load_scenario("baseline", sets)
+    draws = draw_parameters(scenario, inputs, "US", 2, seed=1)
+    cap, _ = capacities(inputs, draws, scenario, demand(inputs, draws, scenario).sum(axis=1))
+    sep, usa = MODEL_STAGES.index("separation"), REGIONS.index("USA")
+    year = list(inputs.years).index(2040)
+    hree = [p for p in inputs.facilities if p.region == "USA" and p.product == "hree"]
+    hree += [p for p in inputs.facilities if "Vinton" in p.name]
+    expected = sum(p.capacity_low * p.element_share[DY] for p in hree if p.stage == "separation")
+    # Mountain Pass's ore has no Dy (USGS NA): all US Dy separation comes from these plants.
+    assert cap[0, sep, usa, DY, year] == pytest.approx(expected)
+
+
+def test_rare_earth_free_magnets_are_substitutes_not_supply(inputs, rows) -> None:
+    row = _row(rows, "iron-nitride")
+    assert "REE-free" in row["products"]
+    assert all("iron-nitride" not in p.name for p in inputs.facilities)
+    [sub] = [p for p in inputs.substitutes if "iron-nitride" in p.name]
+    assert sub.product == "substitute" and sub.capacity_low == row["value"]
+    assert not sub.element_share.any()
+    assert row["source_id"] in inputs.sources["substitutes"]
+
+
+def test_mp_company_total_is_not_added_on_top_of_independence(inputs, rows) -> None:
+    total = _row(rows, "10X")
+    assert "company total" in total["unit"]
+    mp = [
+        p
+        for p in inputs.facilities
+        if p.stage == "magnet"
+        and p.name in set(rows.loc[rows["company"] == total["company"], "name"])
+    ]
+    assert {p.name for p in mp} == {total["name"], _row(rows, "Independence")["name"]}
+    low = sum(p.capacity_low for p in mp)
+    high = sum(p.capacity_high for p in mp)
+    np.testing.assert_allclose((low, high), (total["value"] * LO, total["value"] * HI))
+    assert "Independence" in _plant(inputs, "10X").basis
+
+
+def test_brazil_clays_use_an_ion_adsorption_profile_flagged_as_assumed(
+    inputs, session_store: Store
+) -> None:
+    comp = session_store.table("deposit_composition")
+    ion = set(comp.loc[comp["deposit_type"].str.contains("ion-adsorption"), "deposit"])
+    for fragment in ("Pela Ema", "Carina"):
+        plant = _plant(inputs, fragment)
+        assert plant.region == "BRA"
+        assert plant.deposit in ion, plant.deposit
+        assert plant.deposit_assumed and plant.deposit_note
+    assert REGION_DEPOSIT["BRA"] in ion
+
+
+def test_every_row_is_a_plant_a_substitute_or_skipped_with_a_reason(inputs, rows) -> None:
+    reasons = dict(s.split("): ", 1) for s in inputs.skipped)
+    assert all(r.strip() for r in reasons.values())
+    skipped = {k.rsplit(" (", 1)[0] for k in reasons}
+    kept = [p.name for p in inputs.facilities + inputs.substitutes]
+    assert len(kept) == len(set(kept))
+    assert sorted(kept + sorted(skipped)) == sorted(rows["name"])
+    assert not skipped & set(kept)
+    takefu = next(r for k, r in reasons.items() if k.startswith("Takefu"))
+    assert takefu == "capacity not found in the source"
+    assert {p.product for p in inputs.facilities + inputs.substitutes} <= set(PRODUCTS)
+
+
+def test_profiles_are_recorded_where_an_ore_converted_the_capacity(inputs) -> None:
+    for plant in inputs.facilities:
+        if plant.product in ("ore", "ndpr", "magnet_ree"):
+            assert plant.deposit, plant.name
+        if plant.product == "magnet":
+            assert plant.deposit == "" and not plant.deposit_assumed
+        assert plant.basis, plant.name
+    assert _plant(inputs, "Mountain Pass mine").deposit_assumed is False
+
+
+def test_mining_outside_china_grows_with_the_mines_in_development(inputs, rows) -> None:
+    pipeline = [
+        p
+        for p in inputs.facilities
+        if p.stage == "mining" and p.status in ("planned", "construction")
+    ]
+    assert sum(p.capacity_low for p in pipeline) > 0
+    names = {p.name for p in pipeline}
+    for fragment in ("Yangibana", "Nolans mine", "Kvanefjeld", "Norra Karr", "Carina"):
+        assert any(fragment in n for n in names), fragment
+    # Yangibana: 37,000 t/yr concentrate at the note's REO grade and NdPr:TREO share.
+    row = _row(rows, "Yangibana mine")
+    grade = float(re.search(r"grade (\d+)% REO", row["note"]).group(1)) / 100
+    ndpr = float(re.search(r"NdPr:TREO (\d+)%", row["note"]).group(1)) / 100
+    plant = _plant(inputs, "Yangibana mine")
+    tonnes = plant.capacity_low * plant.element_share
+    oxide = tonnes[0] / OXIDE_TO_ELEMENT["Nd"] + tonnes[1] / OXIDE_TO_ELEMENT["Pr"]
+    assert oxide == pytest.approx(row["value"] * grade * ndpr)
+
+
+def test_unconvertible_mrec_and_feed_rows_are_skipped_not_invented(inputs) -> None:
+    reasons = dict(s.split("): ", 1) for s in inputs.skipped)
+    by_name = {k.rsplit(" (", 1)[0]: v for k, v in reasons.items()}
+    assert "MREC" in by_name["Longonjo"]
+    assert "feed throughput" in by_name["Lynas Malaysia heavy REE circuit"]
+    assert "not separation capacity" in by_name["Kalgoorlie Rare Earths Processing Facility"]
+    silmet = _plant(inputs, "Silmet")
+    assert silmet.product == "ndpr" and silmet.deposit_assumed and silmet.capacity_low > 0
