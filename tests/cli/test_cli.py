@@ -38,8 +38,9 @@ def test_issue2_concentration_mining_2024_json_is_computed_from_usgs_rows(db: Pa
                  "--format", "json", "--db", str(db))
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
-    assert len(records) == 1
-    rec = records[0]
+    # All rare earths from USGS tonnages; magnet REEs computed from the IEA's 2024 table.
+    assert sorted(r["group"] for r in records) == ["REE", "magnet"]
+    (rec,) = [r for r in records if r["group"] == "REE"]
     rows = _packaged_mining(2024)
     parts = sum(v for c, v in rows.items() if c != "WLD")
     total = max(rows["WLD"], parts)
@@ -48,7 +49,8 @@ def test_issue2_concentration_mining_2024_json_is_computed_from_usgs_rows(db: Pa
     assert rec["hhi"] == pytest.approx(sum(s * s for s in named), abs=0.1)
     assert set(rec) == {"stage", "group", "year", "hhi", "top1_country", "top1_share",
                         "top3_share", "china_share", "n_effective", "residual_convention",
-                        "sources"}
+                        "basis", "as_of", "low_reliability", "sources", "missing"}
+    assert rec["as_of"] == "2026" and rec["missing"] is None
     assert "usgs-mcs-2026-ree" in rec["sources"]
 
 

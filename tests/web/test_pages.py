@@ -26,8 +26,9 @@ PAGES = [
         ["chart-stage-share", "chart-heatmap", "chart-production", "chart-chokepoints"],
     ),
     ("/element/Nd", "Neodymium (Nd)", ["chart-element-shares", "chart-element-prices"]),
-    ("/element/Dy", "Dysprosium (Dy)", ["chart-element-shares", "chart-element-demand"]),
-    ("/element/Tb", "Terbium (Tb)", ["chart-element-shares"]),
+    # Dy and Tb show heavy-REE figures only; none is dated, so no share chart (issue 10).
+    ("/element/Dy", "Dysprosium (Dy)", ["chart-element-demand"]),
+    ("/element/Tb", "Terbium (Tb)", []),
     ("/element/Pr", "Praseodymium (Pr)", ["chart-element-shares"]),
     ("/bloc/US", "Bloc: US", ["chart-dependency", "chart-facilities"]),
     ("/bloc/EU27", "Bloc: EU27", ["chart-dependency", "chart-facilities"]),
@@ -199,6 +200,18 @@ def test_every_chart_has_a_title_units_and_sources(fetched: dict) -> None:
             notes = [a["text"] for a in layout.get("annotations", []) if "Sources:" in a["text"]]
             assert notes, f"{path} #{ident} has no source footnote in the figure"
             assert 'href="/sources/' in caption, f"{path} #{ident} caption links no source"
+
+
+def test_heavy_elements_show_heavy_figures_not_the_magnet_group(server_url: str) -> None:
+    _, _, body = get(server_url + "/element/Dy")
+    assert 'id="chart-element-shares"' not in body  # magnet-group shares are Nd's, not Dy's
+    assert "heavy rare earth" in body
+    assert "undated figures only" in body  # the ~100% statements, listed as undated
+
+
+def test_promethium_is_shown_as_not_mined(server_url: str) -> None:
+    _, _, body = get(server_url + "/element/Pm")
+    assert "Not mined" in body
 
 
 def test_elements_without_data_say_so(server_url: str) -> None:

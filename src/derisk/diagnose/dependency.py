@@ -114,13 +114,17 @@ def dependency(
     return pd.DataFrame.from_records(records, columns=FIELDS)
 
 
+def dependency_blocs(store: object) -> list[str]:
+    """The blocs a dependency on China is computed for: those without China."""
+    members = store.table("bloc_members")  # type: ignore[attr-defined]
+    with_china = set(members.loc[members["country"] == "CHN", "bloc"])
+    return sorted(set(members["bloc"]) - with_china)
+
+
 def refuse_china(store: object, code: str) -> None:
     """InputError when the bloc includes China: dependency on China is about other blocs."""
-    members = store.table("bloc_members")  # type: ignore[attr-defined]
-    if "CHN" in set(members.loc[members["bloc"] == code, "country"]):
-        others = sorted(
-            set(members["bloc"]) - set(members.loc[members["country"] == "CHN", "bloc"])
-        )
+    others = dependency_blocs(store)
+    if code not in others:
         raise InputError(
             f"bloc {code} includes China: its dependency on China is not computed",
             column="bloc",

@@ -302,6 +302,7 @@ def _document_choices(schema: dict[str, Any], store: Any, max_draws: int) -> Non
     """Enums and bounds that depend on the dataset: what a valid request may say."""
     from derisk.data.blocs import blocs
     from derisk.data.schema import TABLES
+    from derisk.diagnose.dependency import dependency_blocs
     from derisk.forecast.scenario import presets
 
     bloc_codes = blocs(store)
@@ -314,7 +315,7 @@ def _document_choices(schema: dict[str, Any], store: Any, max_draws: int) -> Non
             target = param.get("schema", {})
             target = next((s for s in target.get("anyOf", []) if s.get("type") != "null"), target)
             if param["name"] == "bloc":
-                target["enum"] = bloc_codes
+                target["enum"] = dependency_blocs(store)  # China has no dependency on China
             elif param["name"] == "group":
                 target["enum"] = groups
             elif param["name"] == "year" and first is not None:

@@ -296,7 +296,12 @@ def element_page(request: Request, symbol: str) -> HTMLResponse:
     if not scope.mined:
         share_body = _note(f"Not mined. {scope.note}.")
     elif rows.empty:
-        share_body = t.no_data(f"China's share at any stage for {sym} or its own group")
+        gaps = concentration(store, gaps=True)
+        gaps = gaps[gaps["missing"].notna() & gaps["group"].isin(shown_groups + list(scope.groups))]
+        share_body = t.no_data(f"China's dated share at any stage for {sym} or its own group")
+        share_body += "".join(
+            _note(f"{g.stage}, {g.group}: {g.missing}.") for g in gaps.itertuples()
+        )
     else:
         share_body = t.figure(
             charts.element_stage_shares(conc_all, sym, shown_groups),
