@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from derisk import vocabulary
+from derisk.data.record import source_dates
 from derisk.review.evidence import Evidence, SourceIndex
 
 #: Percentage points a share may differ by and still agree (reported figures are
@@ -30,19 +32,17 @@ SHARE_TOLERANCE_PP = 4.0
 AMOUNT_TOLERANCE = 0.10
 #: Money figures must match more tightly: awards are exact amounts.
 MONEY_TOLERANCE = 0.03
-#: Undated statements are taken as current as of their source's year.
-STAGE_WORDS = {
-    "mining": "mining",
-    "separation": "separation",
-    "metal": "metal",
-    "magnet": "magnet",
-}
+# Undated statements are taken as current as of their source's year.
+
+#: Claim groups that stage_shares rows measure on their own (magnet and heavy rare
+#: earths); a claim about another group is compared with the all-REE rows.
+_OWN_SHARE_GROUPS = (vocabulary.GROUP_KEY["magnet"], vocabulary.GROUP_KEY["HREE"])
 
 
 @dataclass(frozen=True)
 class Verdict:
     claim: object  # review.claims.Claim
-    verdict: str
+    verdict: vocabulary.VerdictName
     evidence: tuple[Evidence, ...] = ()
     explanation: str = ""
 
@@ -104,16 +104,16 @@ class FactBase:
         )
         for name in names:
             self.tables[name] = self.store.table(name)  # type: ignore[attr-defined]
-        src = self.store.table("sources")  # type: ignore[attr-defined]
-        for row in src.itertuples():
-            match = re.match(r"(\d{4})", str(row.date))
-            if match:
-                self.source_year[str(row.source_id)] = int(match.group(1))
+        # Publication dates come from the one home of dates of record (derisk.data.record).
+        for source_id, date in source_dates(self.store).items():
+            if date is not None:
+                self.source_year[source_id] = date.start.year
         self.dataset_year = max(self.source_year.values(), default=dt.date.today().year)
 
     def published(self, source_id: str) -> int | None:
-        """The year a (first-cited) source came out, from the sources table."""
-        return self.source_year.get(str(source_id).split(";")[0].strip())
+        """The year a row entered the record: its earliest dated source's year."""
+        years = [self.source_year.get(s.strip()) for s in str(source_id).split(";")]
+        return min((y for y in years if y is not None), default=None)
 
     def year_of(self, year: object, source_id: str) -> int | None:
         """A row's data year; None when the row is undated.
@@ -126,8 +126,8 @@ class FactBase:
         return None
 
     def recorded_year(self, source_id: str) -> int | None:
-        """The year a row's (first) source was published: when it entered the record."""
-        return self.source_year.get(str(source_id).split(";")[0].strip())
+        """The year a row's earliest source was published: when it entered the record."""
+        return self.published(source_id)
 
     def ev(self, table: str, key: str, value: str, source_id: str, note: str | None = None):
         return self.sources.evidence(table, key, value, source_id, note)
@@ -142,13 +142,13 @@ def _entity_keys(claim: object, kind: str | tuple[str, ...]) -> list[str]:
 def _group(claim: object) -> str:
     """all_ree, magnet_ree, heavy, light or an element symbol the claim is about."""
     groups = _entity_keys(claim, "group")
-    for key in ("heavy", "magnet_ree", "light", "ndpr"):
+    for key in vocabulary.GROUP_PRECEDENCE:
         if key in groups:
             return key
     elements = _entity_keys(claim, "element")
     if elements:
         return elements[0]
-    return "all_ree"
+    return vocabulary.FALLBACK_GROUP
 
 
 def _row_group(label: str) -> str:
@@ -323,7 +323,7 @@ def _share_pool(
         row_group = _row_group(r.element_or_group)
         if "outlook" in str(r.element_or_group) or "capacity" in str(r.element_or_group):
             continue  # projections and capacity shares are not output shares
-        wanted = {"magnet_ree": "magnet_ree", "heavy": "heavy"}.get(group)
+        wanted = group if group in _OWN_SHARE_GROUPS else None
         if stage == "magnet":
             wanted = "magnet_product"
         if group in ("Dy", "Tb"):
@@ -429,7 +429,7 @@ def _production_pool(
 
 def check_funding(claim: object, facts: FactBase, article_year: int | None):
     q = claim.quantity  # type: ignore[attr-defined]
-    if q is None or q.unit not in ("USD", "EUR", "AUD", "CAD", "JPY", "GBP", "CNY"):
+    if q is None or q.unit not in vocabulary.CURRENCIES:
         return None
     # A named company decides which awards compare; the agency only when none is named
     # ("the Pentagon lent MP Materials ..." is about MP's awards, not every DoD award).
@@ -557,17 +557,13 @@ def check_policy(claim: object, facts: FactBase, article_year: int | None):
     return None
 
 
-MONTHS = (
-    "january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december",
-)  # fmt: skip
-MONTH_WORD = re.compile(r"\b(" + "|".join(m.capitalize() for m in MONTHS) + r")\b")
+MONTH_WORD = re.compile(r"\b(" + "|".join(vocabulary.MONTHS) + r")\b")
 
 
 def _month(text: str) -> int | None:
     """The month a sentence names ("in April 2025"), capitalised as a month is."""
     found = MONTH_WORD.search(text)
-    return MONTHS.index(found.group(1).lower()) + 1 if found else None
+    return vocabulary.month_number(found.group(1)) if found else None
 
 
 def _controls(
