@@ -16,6 +16,7 @@ from derisk.data.store import Store
 from derisk.diagnose.chokepoints import chokepoints
 from derisk.diagnose.summary import stage_summary
 from derisk.report.briefing import Prognosis, prognosis, write_briefing, years_range
+from derisk.vocabulary import HEADLINE_BLOCS
 
 OUT = Path("out")
 
@@ -127,7 +128,7 @@ def print_prognosis(store: Store, console: Console) -> list[Prognosis]:
         table.add_column(col, overflow="fold")
     prognoses = []
     for name in ("baseline", "export-controls-2025"):
-        for bloc in ("US", "EU27"):
+        for bloc in HEADLINE_BLOCS:
             with console.status(f"forecast {name} / {bloc}"):
                 p = prognosis(store, name, bloc, draws=DEMO_DRAWS, seed=DEMO_SEED)
             prognoses.append(p)

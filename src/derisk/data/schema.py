@@ -10,25 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from derisk import vocabulary
+
 ColumnKind = Literal["str", "int", "float", "bool"]
 Reference = Literal["countries", "country_or_composite", "elements", "group", "sources"]
 
-STAGES = ("mining", "separation", "metal", "magnet")
-FACILITY_STAGES = ("mining", "separation", "metal", "alloy", "magnet", "recycling")
-GROUPS = ("REE", "LREE", "HREE", "magnet")
+# The shared terms are defined once, in derisk.vocabulary; re-exported for the modules
+# that have always imported them from here.
+STAGES = vocabulary.STAGES
+FACILITY_STAGES = vocabulary.FACILITY_STAGES
+GROUPS = vocabulary.GROUPS
 QUALIFIERS = ("=", "~", ">", ">=", "<", "<=", "range", "NA", "text")
-BASES = (
-    "oxide",  # tonnes of rare-earth oxide (REO) equivalent
-    "element",  # tonnes of contained element (metal basis)
-    "material",  # mass of a product (magnet, alloy, powder, ore), not of rare earths
-    "share",  # a percentage; the note says of what
-    "price",  # money per mass
-    "money",  # an amount of money
-    "intensity",  # mass per unit of product (kg per MW, kg per vehicle)
-    "index",  # a dimensionless score (criticality indices)
-    "other",  # counts, years, temperatures, capacities in GW
-    "not_stated",  # a mass whose basis (oxide, element, product) the source does not state
-)
+#: What a figure measures (oxide, element, material, ...); docs: vocabulary.BASIS_DOCS.
+BASES = vocabulary.BASES
 #: Historical series may not run past this year; projections may run to PROJECTION_MAX_YEAR.
 MIN_YEAR = 1900
 HISTORICAL_MAX_YEAR = 2030
@@ -135,7 +129,7 @@ TABLES: tuple[TableSpec, ...] = (
             _c("symbol", required=True),
             _c("name", required=True),
             _c("atomic_number", "int", required=True, minimum=21, maximum=71),
-            _c("ree_group", required=True, choices=("LREE", "HREE", "none")),
+            _c("ree_group", required=True, choices=(*vocabulary.ELEMENT_CLASSES, "none")),
             _c("magnet_ree", "bool", required=True),
         ),
         key=("symbol",),
@@ -222,7 +216,7 @@ TABLES: tuple[TableSpec, ...] = (
                 doc="share = % of world output at the stage; other_share = % of something else",
             ),
             _c("element_or_group", required=True, doc="label as the source words it"),
-            _c("group", ref="group", doc="REE, LREE, HREE, magnet or element symbol(s)"),
+            _c("group", ref="group", doc=vocabulary.listing(GROUPS, "element symbol(s)")),
             _c("country", required=True, ref="country_or_composite"),
             _year(required=False),
             _c("projection", "bool", required=True),

@@ -26,6 +26,7 @@ from pathlib import Path
 from derisk.data.schema import GROUPS, MIN_YEAR, Column, TableSpec, spec
 from derisk.data.values import basis_for_unit
 from derisk.errors import InputError
+from derisk.vocabulary import UNIT_DECIDED_BASES
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 #: Parquet is compressed; cap what it expands to so a small file cannot exhaust memory.
@@ -39,8 +40,6 @@ IMPORT_SUFFIXES = (".csv", ".parquet")
 BOOKKEEPING_COLUMNS = ("origin", "import_id")
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
-#: Bases a unit settles on its own; a row that claims another basis has a unit mismatch.
-_UNIT_DECIDES = {"oxide", "element", "share", "price", "money"}
 _SHOW_CHARS = 200
 #: OS error numbers, by name (not every platform has all of them), and how we word them.
 _OS_CAUSES = {
@@ -729,7 +728,7 @@ def _check_measure(table: TableSpec, row: Row, where: dict) -> None:
             **where,
         )
     implied = basis_for_unit(unit)
-    if implied in _UNIT_DECIDES and basis != implied:
+    if implied in UNIT_DECIDED_BASES and basis != implied:
         raise InputError(
             "unit mismatch: the unit implies another basis",
             column="basis",

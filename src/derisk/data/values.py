@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from derisk.vocabulary import CURRENCIES, MATERIAL_WORDS
+
 _NUMBER = r"-?\d[\d,]*(?:\.\d+)?"
 _PREFIX = r"(?P<prefix>~|>=|<=|>|<|≥|≤|up to|approx\.?|about|more than|over)?"
 _RANGE = re.compile(
@@ -86,9 +88,6 @@ def _rest_is_unit(rest: str) -> bool:
     return not re.search(r"\d", without_parens.replace("Y2O3", "").replace("CO2", ""))
 
 
-_CURRENCIES = ("USD", "EUR", "AUD", "CAD", "GBP", "INR", "JPY", "KRW", "CNY")
-
-
 def basis_for_unit(unit: str, context: str = "") -> str:
     """The basis a unit implies; 'not_stated' for bare masses whose basis is unknown.
 
@@ -110,25 +109,12 @@ def basis_for_unit(unit: str, context: str = "") -> str:
         return "price"
     if "kg per" in low or "per mw" in low or "per vehicle" in low or "kg/" in low:
         return "intensity"
-    if any(low.startswith(c.lower()) for c in _CURRENCIES) or "usd" in low or "eur" in low:
+    if any(low.startswith(c.lower()) for c in CURRENCIES) or "usd" in low or "eur" in low:
         return "money"
     if re.match(r"^(k?t|mt|tonnes?|kt \(gg\))\b", low) or low.startswith("t/"):
         if "magnet ree" in ctx or "magnet rare earth" in ctx:
             return "not_stated"  # rare-earth content of magnets, basis (oxide/element) unsaid
-        if any(
-            w in low or w in ctx
-            for w in (
-                "magnet",
-                "ndfeb",
-                "alloy",
-                "powder",
-                "ore",
-                "blank",
-                "smco",
-                "gross weight",
-                "feedstock",
-            )
-        ):
+        if any(w in low or w in ctx for w in MATERIAL_WORDS):
             return "material"
         return "not_stated"
     return "other"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from derisk import vocabulary
 from derisk.errors import InputError
 from derisk.forecast.balance import DEFAULT_RTOL, check_balance
 from derisk.forecast.inputs import BASE_YEAR, ModelInputs
@@ -25,14 +26,8 @@ CHN = REGIONS.index("CHN")
 assert CHN == 0, "China must be the first region: the model slices the others as [1:]"
 #: Every region but China, as a slice (a view, unlike a list index, which copies).
 OTHERS = slice(1, None)
-BLOC_REGIONS = {
-    "US": ("USA",),
-    "EU27": ("EU",),
-    "JP": ("JPN",),
-    "KR": ("KOR",),
-    "CA": ("CAN",),
-    "AU": ("AUS",),
-}
+#: Bloc code -> the regions that are its own supply (derisk.vocabulary's blocs.json).
+BLOC_REGIONS = vocabulary.BLOC_REGIONS
 #: Weibull lifetimes get this coefficient of variation (assumption, docs/METHODS.md).
 LIFETIME_CV = 0.3
 

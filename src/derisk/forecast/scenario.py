@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from derisk import vocabulary
 from derisk.errors import InputError
 
 PRESET_DIR = Path(__file__).with_name("presets")
@@ -27,8 +28,9 @@ MAGNET_ELEMENTS = ("Nd", "Pr", "Dy", "Tb")
 ELEMENTS = MAGNET_ELEMENTS + (
     "La", "Ce", "Sm", "Eu", "Gd", "Ho", "Er", "Tm", "Yb", "Lu", "Y", "Sc", "Pm",
 )  # fmt: skip
-REGIONS = ("CHN", "USA", "EU", "JPN", "KOR", "AUS", "CAN", "MYS", "MMR", "VNM", "BRA", "ROW")
-MODEL_STAGES = ("mining", "separation", "metal", "magnet")
+#: The model's region and stage axes: the shared terms of derisk.vocabulary.
+REGIONS = vocabulary.REGIONS
+MODEL_STAGES = vocabulary.STAGES
 
 
 class Strict(BaseModel):
@@ -112,7 +114,7 @@ class Pipeline(Strict):
 class ExportControl(Strict):
     name: str
     elements: list[str]
-    stages: list[Literal["mining", "separation", "metal", "magnet"]]
+    stages: list[vocabulary.StageName]
     start: int
     end: int | None = None
     approval_rate: Annotated[float, Field(ge=0, le=1)]

@@ -26,8 +26,9 @@ from derisk.forecast.scenario import MAGNET_ELEMENTS
 from derisk.report import charts
 from derisk.report.forecast_charts import fan_chart
 from derisk.report.html import STYLE, cited_ids, figure_html, table_html
+from derisk.vocabulary import HEADLINE_BLOCS
 
-DEFAULT_BLOCS = ("US", "EU27")
+DEFAULT_BLOCS = HEADLINE_BLOCS
 DEFAULT_SCENARIOS = ("baseline", "export-controls-2025")
 DEFAULT_DRAWS = 500
 

@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from derisk.vocabulary import GROUPS, STAGES
+
 _CHINA = "#c0392b"
 _OTHER = "#7f8c8d"
 
@@ -121,8 +123,8 @@ def dependency_bounds(dep: pd.DataFrame, bloc: str) -> go.Figure:
 # Each takes the rows a domain function or a table returned and only draws them; the web
 # pages add the same source ids as links under the chart.
 
-_STAGE_ORDER = ("mining", "separation", "metal", "magnet")
-_GROUP_ORDER = ("REE", "LREE", "HREE", "magnet")
+_STAGE_ORDER = STAGES
+_GROUP_ORDER = GROUPS
 _PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
     "#bcbd22", "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94",

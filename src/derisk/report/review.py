@@ -10,6 +10,7 @@ import html
 import json
 
 from derisk.review.critique import CRITERIA, Critique
+from derisk.vocabulary import VERDICT_TERMS, WRONG_VERDICTS
 
 CRITERION_LABELS = {
     "claim_clarity": "Claim Clarity",
@@ -106,9 +107,22 @@ table{border-collapse:collapse;width:100%;font-size:.9rem}
 td,th{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}
 .High{color:#0a6b2d;font-weight:600}.Medium{color:#8a5a00;font-weight:600}
 .Low{color:#a4161a;font-weight:600}.verdict{font-weight:600}
-.supported{color:#0a6b2d}.contradicted,.outdated{color:#a4161a}
-.unverifiable,.opinion{color:#555}
 """
+
+
+def _verdict_style() -> str:
+    """Verdict colours by what a verdict means, so a new verdict is coloured without CSS."""
+
+    def rule(names: list[str] | tuple[str, ...], colour: str) -> str:
+        return ",".join(f".{name}" for name in names) + "{color:" + colour + "}"
+
+    holds = [v.name for v in VERDICT_TERMS if v.holds]
+    unchecked = [v.name for v in VERDICT_TERMS if not v.checked]
+    wrong = rule(WRONG_VERDICTS, "#a4161a")
+    return f"{rule(holds, '#0a6b2d')}{wrong}\n{rule(unchecked, '#555')}\n"
+
+
+STYLE += _verdict_style()
 
 
 def to_html(critique: Critique) -> str:

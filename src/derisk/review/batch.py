@@ -12,6 +12,7 @@ from pathlib import Path
 
 from derisk.errors import DeriskError
 from derisk.review.critique import Critique, Reviewer
+from derisk.vocabulary import VERDICTS
 
 ARTICLE_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf")
 #: Articles per Dask task: large enough that building a Reviewer per worker is amortised.
@@ -96,9 +97,7 @@ def summary_row(item: BatchItem) -> dict:
             "date": c.date.isoformat() if c.date else "",
             "words": c.word_count,
             "claims_checked": len(verdicts),
-            **{v: verdicts.count(v) for v in ("supported", "contradicted", "outdated")},
-            "unverifiable": verdicts.count("unverifiable"),
-            "opinion": verdicts.count("opinion"),
+            **{v: verdicts.count(v) for v in VERDICTS},
             "missing_topics": "; ".join(t.topic for t in c.missing),
             **{k: r.level for k, r in c.ratings.items()},
         }

@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from derisk import vocabulary
 from derisk.review.lexicon import Entity, Lexicon
 
 METRICS = (
@@ -50,7 +51,7 @@ METRICS = (
     "quota",
     "other",
 )
-STAGES = ("mining", "separation", "metal", "magnet", "recycling")
+STAGES = vocabulary.CLAIM_STAGES
 HEDGES = ("certain", "hedged", "speculative", "opinion")
 
 
@@ -153,16 +154,18 @@ _CORE_WORDS = re.compile(  # _CORE without digits, for sentences that have none
     _I,
 )
 _ANY_DIGIT = re.compile(r"\d")
+#: Any spelling of a month (the longest first, so "Sept" is not read as "Sep" + "t").
 _MONTH = (
-    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
-    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?:\.|\b)"
+    "(?:"
+    + "|".join(sorted((*vocabulary.MONTHS, *vocabulary.MONTH_ABBREVIATIONS), key=len, reverse=True))
+    + r")(?:\.|\b)"
 )
 _DATES_MONTH = re.compile(
     r"\b" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?\b(?![%.,]\d|%|\s*per\s?cent|\s*percent)"
     r"(?:,?\s+\d{4}\b)?"
     r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"(?:,?\s+\d{4}\b)?"
 )
-_MONTH_HINTS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_HINTS = tuple(m[:3] for m in vocabulary.MONTHS)  # "Jan" ... "Dec", cheap to test
 _DATES_NUMERIC = re.compile(
     r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b\d{1,2}:\d{2}\b"
     r"|\b(?:19|20)\d0s\b|'\d0s\b"
@@ -204,61 +207,13 @@ class _EndsWith:
 
 
 _CURRENCY_BEFORE = _EndsWith(
-    {
-        "c": (
-            "US$",
-            "U.S.$",
-            "U.S. $",
-            "A$",
-            "AU$",
-            "AUD",
-            "AUD $",
-            "AUD$",
-            "C$",
-            "CA$",
-            "CAD",
-            "CAD $",
-            "CAD$",
-            "HK$",
-            "$",
-            "€",
-            "£",
-            "¥",
-            "USD",
-            "EUR",
-            "GBP",
-            "RMB",
-            "CNY",
-            "JPY",
-        )
-    },
+    {"c": tuple(sign for c in vocabulary.CURRENCY_TERMS for sign in c.signs)},
     flags=0,
     boundary=r"(?![A-Za-z])",
     space=r"\s?",
 )
-_CURRENCY_CODE = {
-    "US$": "USD",
-    "U.S.$": "USD",
-    "$": "USD",
-    "A$": "AUD",
-    "AU$": "AUD",
-    "AUD": "AUD",
-    "AUD$": "AUD",
-    "C$": "CAD",
-    "CA$": "CAD",
-    "CAD": "CAD",
-    "CAD$": "CAD",
-    "HK$": "HKD",
-    "€": "EUR",
-    "£": "GBP",
-    "¥": "CNY",
-    "USD": "USD",
-    "EUR": "EUR",
-    "GBP": "GBP",
-    "RMB": "CNY",
-    "CNY": "CNY",
-    "JPY": "JPY",
-}
+#: A sign before a number, spaces removed ("U.S. $" -> "U.S.$") -> currency code.
+_CURRENCY_CODE = vocabulary.SIGN_CURRENCY
 _MAGNITUDE = re.compile(
     r"(?P<sp>\s?)(?P<m>trillion|tn|billion|bn|million|mln|mn|thousand|hundred|b|m|k)"
     r"(?![A-Za-z])",
@@ -283,14 +238,37 @@ _PERCENT = re.compile(
     _I,
 )
 _RANGE_SEP = re.compile(r"\s*(?P<sep>-|–|—|to\b|and\b)\s*", _I)
-_CURRENCY_AFTER = re.compile(
-    r"\s+(?:(?P<cur>(?:US|U\.S\.|American|Australian|Canadian|Hong Kong)\s+)?dollars?\b"
-    r"|(?P<eur>euros?\b)|(?P<cny>yuan\b|renminbi\b|RMB\b)|(?P<jpy>yen\b)"
-    r"|(?P<gbp>(?:pounds\s+)?sterling\b))",
-    _I,
-)
-_CURRENCY_WORD = {"eur": "EUR", "cny": "CNY", "jpy": "JPY", "gbp": "GBP"}
-_DOLLAR_KIND = {"australian": "AUD", "canadian": "CAD", "hong kong": "HKD"}
+
+
+def _alternatives(words: Sequence[str], space: str) -> str:
+    """A regex alternation of ``words``, longest first, a space in a word matching ``space``."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(space.join(re.escape(part) for part in w.split(" ")) for w in ordered)
+
+
+def _currency_after() -> re.Pattern[str]:
+    """ "300 million yuan", "5 billion Australian dollars": a currency written after a number.
+
+    One named group per currency with words (its code in lower case); ``cur`` holds the
+    adjective of "<adjective> dollars", which `_DOLLAR_KIND` turns into a code.
+    """
+    adjectives = _alternatives(
+        [w for c in vocabulary.CURRENCY_TERMS for w in c.dollar_words], space=" "
+    )
+    spaces = r"\s+"
+    named = "".join(
+        rf"|(?P<{c.code.lower()}>(?:{_alternatives(c.words, space=spaces)})\b)"
+        for c in vocabulary.CURRENCY_TERMS
+        if c.words
+    )
+    return re.compile(rf"\s+(?:(?P<cur>(?:{adjectives})\s+)?dollars?\b{named})", _I)
+
+
+_CURRENCY_AFTER = _currency_after()
+#: Named group of `_CURRENCY_AFTER` -> currency code.
+_CURRENCY_WORD = {c.code.lower(): c.code for c in vocabulary.CURRENCY_TERMS if c.words}
+#: The adjective of "<adjective> dollars", lower case -> code; a bare "dollars" is USD.
+_DOLLAR_KIND = vocabulary.DOLLAR_CURRENCY
 _PER_MASS = re.compile(
     r"\s*(?:/|per\s+|an?\s+)(?P<u>kg\b|kilo(?:gram)?s?\b|t\b|tonnes?\b|tons?\b|metric tons?\b"
     r"|lbs?\b|pounds?\b)",
@@ -734,7 +712,12 @@ def _magnitude_ok(m: re.Match[str], word: str | None) -> bool:
     return not (single and (m.group("sp") or word))
 
 
-_CURRENCY_BEFORE_AT = re.compile(r"(?:US\$|A\$|AU\$|C\$|CA\$|HK\$|\$|€|£|¥)")
+#: A currency symbol before the second number of a range ("$1-$2 billion").
+_CURRENCY_BEFORE_AT = re.compile(
+    "(?:"
+    + _alternatives([sym for c in vocabulary.CURRENCY_TERMS for sym in c.symbols], space=" ")
+    + ")"
+)
 
 
 _FOLD = re.compile(

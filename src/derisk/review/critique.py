@@ -14,6 +14,7 @@ from derisk.review.coverage import CoverageFacts, TopicResult, coverage
 from derisk.review.framing import Slip, framing_slips
 from derisk.review.ratings import Rating, rate
 from derisk.review.verify import FactBase, Verdict, verify
+from derisk.vocabulary import CHECKED_VERDICTS, WRONG_VERDICTS
 
 CRITERIA = (
     "claim_clarity",
@@ -139,7 +140,7 @@ def highlights(claims: list, verdicts: list[Verdict]) -> list[str]:
 
     def weight(c: object) -> tuple:
         v = by_claim.get(id(c))
-        checked = v is not None and v.verdict in ("supported", "contradicted", "outdated")
+        checked = v is not None and v.verdict in CHECKED_VERDICTS
         return (
             checked,
             getattr(c, "quantity", None) is not None,
@@ -172,12 +173,12 @@ def compose(
     framing: list[Slip] | None = None,
 ) -> Critique:
     holds = [v for v in verdicts if v.verdict == "supported"]
-    slips = [v for v in verdicts if v.verdict in ("contradicted", "outdated")]
+    slips = [v for v in verdicts if v.verdict in WRONG_VERDICTS]
     basis = [v for v in verdicts if v.verdict == "unverifiable" and "basis" in v.explanation]
     omitted = [t for t in topics if not t.covered]
     rank = {k: i for i, k in enumerate(MISSING_PRIORITY)}
     missing = sorted(omitted, key=lambda t: rank.get(t.topic, len(rank)))[:MAX_MISSING]
-    checkable = [v for v in verdicts if v.verdict in ("supported", "contradicted", "outdated")]
+    checkable = [v for v in verdicts if v.verdict in CHECKED_VERDICTS]
     holds_up = [f"{_short(v.claim.text)} — {v.explanation}{_cite(v)}" for v in holds]
     slip_lines = [
         f"{_short(v.claim.text)} — {v.verdict}: {v.explanation}{_cite(v)}" for v in slips

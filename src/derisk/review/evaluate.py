@@ -22,20 +22,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from derisk import vocabulary
 from derisk.review.coverage import TOPICS, find_hits
 from derisk.review.critique import Critique, Reviewer
 from derisk.review.text import article_from_text
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        (
-            "january", "february", "march", "april", "may", "june",
-            "july", "august", "september", "october", "november", "december",
-        )
-    )
-}  # fmt: skip
+#: Full month names, lower case -> number (the example headers spell months out).
+MONTHS = {name.lower(): number for number, name in enumerate(vocabulary.MONTHS, start=1)}
 LEVELS = {"Low": 0, "Medium": 1, "High": 2}
 
 

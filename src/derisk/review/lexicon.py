@@ -26,6 +26,10 @@ Matching runs one compiled regular expression (the aliases as a character trie, 
 longer alias is always tried before its prefixes) over the lower-cased text; an alias
 with an upper-case letter and no space (acronyms, symbols, proper names such as "China")
 must then also match case-exactly. Matches never overlap.
+
+The static tables are data files of `derisk.vocabulary` (countries.json, blocs.json,
+groups.json, agencies.json, companies.json, facility_sites.json, lexicon.json): adding
+an alias is a data edit, and the names below stay importable from this module.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from derisk import vocabulary
 
 KINDS = ("country", "bloc", "company", "facility", "agency", "element", "group")
 
@@ -47,352 +53,20 @@ class Entity:
 
 
 # -- static alias tables ---------------------------------------------------------------
+# The tables are data files of derisk.vocabulary; the names stay importable from here.
 
-COUNTRY_ALIASES: dict[str, tuple[str, ...]] = {
-    "USA": (
-        "US",
-        "U.S.",
-        "U.S.A.",
-        "USA",
-        "United States",
-        "United States of America",
-        "America",
-        "American",
-        "Americans",
-        "Washington",
-    ),
-    "CHN": (
-        "China",
-        "Chinese",
-        "Beijing",
-        "PRC",
-        "People's Republic of China",
-        "mainland China",
-    ),
-    "AUS": ("Australia", "Australian", "Australians", "Canberra", "Western Australia"),
-    "JPN": ("Japan", "Japanese", "Tokyo"),
-    "KOR": ("South Korea", "South Korean", "Korea", "Korean", "Seoul", "Republic of Korea"),
-    "GBR": (
-        "UK",
-        "U.K.",
-        "United Kingdom",
-        "Britain",
-        "Great Britain",
-        "British",
-        "London",
-    ),
-    "CAN": ("Canada", "Canadian", "Ottawa"),
-    "IND": ("India", "Indian", "New Delhi"),
-    "MYS": ("Malaysia", "Malaysian", "Kuala Lumpur"),
-    "MMR": ("Myanmar", "Burma", "Burmese"),
-    "VNM": ("Vietnam", "Viet Nam", "Vietnamese", "Hanoi"),
-    "BRA": ("Brazil", "Brazilian", "Brasília", "Brasilia"),
-    "RUS": ("Russia", "Russian", "Moscow", "Russian Federation"),
-    "GRL": ("Greenland", "Greenlandic"),
-    "DEU": ("Germany", "German", "Berlin"),
-    "FRA": ("France", "French", "Paris"),
-    "EST": ("Estonia", "Estonian"),
-    "SWE": ("Sweden", "Swedish"),
-    "NOR": ("Norway", "Norwegian"),
-    "KAZ": ("Kazakhstan", "Kazakh"),
-    "THA": ("Thailand", "Thai"),
-    "LAO": ("Laos", "Lao PDR"),
-    "MDG": ("Madagascar", "Malagasy"),
-    "SAU": ("Saudi Arabia", "Saudi", "Riyadh"),
-    "ZAF": ("South Africa", "South African"),
-    "TZA": ("Tanzania", "Tanzanian"),
-    "NGA": ("Nigeria", "Nigerian"),
-    "AGO": ("Angola", "Angolan"),
-    "BDI": ("Burundi", "Burundian"),
-    "HKG": ("Hong Kong",),
-}
-
-BLOC_ALIASES: dict[str, tuple[str, ...]] = {
-    "EU27": (
-        "EU",
-        "E.U.",
-        "EU-27",
-        "European Union",
-        "Brussels",
-        "Europe",
-        "European",
-        "Europeans",
-    ),
-    "ALLIES": (
-        "allies",
-        "allied countries",
-        "allied nations",
-        "the West",
-        "Western countries",
-        "Western nations",
-        "Western",
-        "G7",
-    ),
-}
-
-GROUP_ALIASES: dict[str, tuple[str, ...]] = {
-    "all_ree": (
-        "rare earth",
-        "rare earths",
-        "rare earth element",
-        "rare earth elements",
-        "rare earth metal",
-        "rare earth metals",
-        "rare earth oxide",
-        "rare earth oxides",
-        "rare earth minerals",
-        "REE",
-        "REEs",
-        "REO",
-        "REOs",
-        "lanthanides",
-    ),
-    "heavy": (
-        "heavy rare earth",
-        "heavy rare earths",
-        "heavy rare earth elements",
-        "heavy rare earth oxides",
-        "medium and heavy rare earths",
-        "medium and heavy rare earth",
-        "HREE",
-        "HREEs",
-        "heavy REE",
-        "heavy REEs",
-        "heavies",
-    ),
-    "light": (
-        "light rare earth",
-        "light rare earths",
-        "light rare earth elements",
-        "LREE",
-        "LREEs",
-        "light REE",
-        "light REEs",
-    ),
-    "magnet_ree": (
-        "magnet rare earth",
-        "magnet rare earths",
-        "magnet rare earth elements",
-        "magnet REE",
-        "magnet REEs",
-        "magnet metals",
-        "permanent magnet rare earths",
-    ),
-    "ndpr": (
-        "NdPr",
-        "Nd-Pr",
-        "Nd/Pr",
-        "PrNd",
-        "neodymium-praseodymium",
-        "neodymium and praseodymium",
-        "praseodymium and neodymium",
-        "didymium",
-    ),
-}
-
-#: Chemical symbols too easily confused with names or words ("Mr Lu", "Ho Chi Minh", "Y").
-AMBIGUOUS_SYMBOLS = frozenset({"Y", "Lu", "Ho"})
-
-#: canonical agency name -> aliases. Canonical names follow ``funding.funder`` where the
-#: agency appears there ("US DoD"). The Department of War is the DoD's 2025 name.
-AGENCIES: dict[str, tuple[str, ...]] = {
-    "US DoD": (
-        "DoD",
-        "DOD",
-        "US DoD",
-        "U.S. DoD",
-        "Department of Defense",
-        "Defense Department",
-        "Pentagon",
-        "Department of War",
-        "War Department",
-        "DoW",
-        "US DoW",
-        "U.S. Department of Defense",
-        "US Department of Defense",
-        "DPA Title III",
-    ),
-    "US DoD Office of Strategic Capital": (
-        "Office of Strategic Capital",
-        "OSC",
-        "US DoW Office of Strategic Capital",
-    ),
-    "US DLA": ("Defense Logistics Agency", "DLA"),
-    "US DOE": ("DOE", "US DOE", "Department of Energy", "Energy Department"),
-    "US EXIM": ("EXIM", "US EXIM", "Ex-Im", "Ex-Im Bank", "EXIM Bank", "Export-Import Bank"),
-    "US DFC": (
-        "DFC",
-        "US DFC",
-        "Development Finance Corporation",
-        "International Development Finance Corporation",
-    ),
-    "US Commerce": ("Commerce Department", "Department of Commerce", "US Commerce"),
-    "US Treasury": ("Treasury Department", "US Treasury", "Department of the Treasury"),
-    "USGS": ("USGS", "U.S. Geological Survey", "US Geological Survey", "Geological Survey"),
-    "White House": ("White House",),
-    "IEA": ("IEA", "International Energy Agency"),
-    "European Commission": ("European Commission",),
-    "EIB": ("EIB", "European Investment Bank"),
-    "MOFCOM": ("MOFCOM", "Ministry of Commerce", "Commerce Ministry"),
-    "MIIT": ("MIIT", "Ministry of Industry and Information Technology"),
-    "China Customs": ("General Administration of Customs", "China Customs", "GACC"),
-    "JOGMEC": ("JOGMEC", "Japan Organization for Metals and Energy Security"),
-    "Export Finance Australia": ("Export Finance Australia", "EFA"),
-    "NAIF": ("NAIF", "Northern Australia Infrastructure Facility"),
-    "National Reconstruction Fund": ("National Reconstruction Fund", "NRFC"),
-}
-
-#: canonical company name -> short names used in articles.
-COMPANY_ALIASES: dict[str, tuple[str, ...]] = {
-    "MP Materials": ("MP", "MP Materials Corp"),
-    "Lynas Rare Earths": ("Lynas",),
-    "Iluka Resources": ("Iluka",),
-    "Arafura Rare Earths": ("Arafura",),
-    "Neo Performance Materials": ("Neo Performance",),
-    "Shenghe Resources": ("Shenghe",),
-    "China Northern Rare Earth": ("Northern Rare Earth", "China Northern"),
-    "Australian Strategic Materials": ("ASM",),
-    "Ucore Rare Metals": ("Ucore",),
-    "Aclara Resources": ("Aclara",),
-    "Noveon Magnetics": ("Noveon",),
-    "Niron Magnetics": ("Niron",),
-    "ReElement Technologies": ("ReElement",),
-    "USA Rare Earth": ("USAR",),
-    "Shin-Etsu Chemical": ("Shin-Etsu",),
-    "JL MAG Rare-Earth": ("JL Mag", "JL MAG"),
-    "Beijing Zhong Ke San Huan High-Tech": ("Zhong Ke San Huan",),
-    "e-VAC Magnetics": ("e-VAC", "VAC", "Vacuumschmelze"),
-    "Energy Fuels": (),
-    "Solvay": (),
-    # Not in the dataset's tables but named often enough to be recognised as companies.
-    "China Rare Earth Group": (),
-    "Northern Minerals": (),
-    "Hastings Technology Metals": (),
-    "Mkango Resources": ("Mkango",),
-    "Rare Element Resources": (),
-    "Proterial": ("Hitachi Metals",),
-    "TDK": (),
-}
-
-#: site name -> text that picks its rows out of ``facilities.name`` (case-insensitive).
-FACILITY_SITES: dict[str, str] = {
-    "Mountain Pass": "Mountain Pass",
-    "Mt Weld": "Mt Weld",
-    "Mt. Weld": "Mt Weld",
-    "Mount Weld": "Mt Weld",
-    "Kalgoorlie": "Kalgoorlie",
-    "Lynas Malaysia": "Lynas Malaysia",
-    "Gebeng": "Lynas Malaysia",
-    "Eneabba": "Eneabba",
-    "Nolans": "Nolans",
-    "Longonjo": "Longonjo",
-    "Seadrift": "Seadrift",
-    "10X": "10X",
-    "Northlake": "10X",
-    "Independence facility": "Independence",
-    "Independence plant": "Independence",
-    "Fort Worth": "Independence (Fort Worth)",
-    "Round Top": "Round Top",
-    "White Mesa": "White Mesa",
-    "Saskatoon": "Saskatoon",
-    "La Rochelle": "La Rochelle",
-    "Caremag": "Caremag",
-    "Lacq": "Caremag",
-    "Silmet": "Silmet",
-    "Sillamäe": "Sillamae",
-    "Sillamae": "Sillamae",
-    "Narva": "Narva",
-    "Ellesmere Port": "Ellesmere Port",
-    "Tyseley": "Tyseley",
-    "Saltend": "Saltend",
-    "Luleå": "Luleå",
-    "Lulea": "Luleå",
-    "Herøya": "Herøya",
-    "Heroya": "Herøya",
-    "Pela Ema": "Pela Ema",
-    "Phalaborwa": "Phalaborwa",
-    "Donald project": "Donald",
-    "Dubbo": "Dubbo",
-    "Stillwater": "Stillwater",
-    "Noblesville": "Noblesville",
-    "Marion": "Marion Supersite",
-    "Sartell": "Sartell",
-    "Sumter": "Sumter",
-    "San Marcos": "San Marcos",
-    "Takefu": "Takefu",
-    "Ochang": "Ochang",
-    "Korean Metals Plant": "Korean Metals Plant",
-}
-
-#: Phrases that contain an alias but name something else; matched and dropped.
-BLOCKERS = (
-    "North Korea",
-    "North Korean",
-    "Indian Ocean",
-    "Washington Post",
-    "China Daily",
-    "South China Morning Post",
-    "Japan Times",
-    "Korea Herald",
-    "Ho Chi Minh",
-    "Washington state",
-    "New Mexico",
-    "American Elements",
-    "Rare Earth Exchanges",
-    "Western Digital",
-)
-
-_GENERIC_WORDS = frozenset(
-    {
-        "rare",
-        "earth",
-        "earths",
-        "processing",
-        "facility",
-        "plant",
-        "magnet",
-        "magnets",
-        "separation",
-        "refinery",
-        "mine",
-        "project",
-        "heavy",
-        "light",
-        "ree",
-        "hree",
-        "lree",
-        "&",
-        "and",
-        "complex",
-        "campus",
-        "circuit",
-        "module",
-        "base",
-        "line",
-        "recycling",
-        "metal",
-        "metals",
-        "alloy",
-        "demonstration",
-        "centre",
-        "center",
-        "of",
-        "excellence",
-        "strategic",
-        "the",
-        "site",
-        "mill",
-        "phase",
-        "expansion",
-        "concentrator",
-        "supersite",
-        "spoke",
-        "recovery",
-        "jv",
-        "iron-nitride",
-        "reference",
-    }
-)
+#: ISO3 code -> the spellings, demonyms and capitals articles use ("U.S.", "Chinese").
+COUNTRY_ALIASES: Mapping[str, tuple[str, ...]] = vocabulary.COUNTRY_ALIASES
+#: Bloc code -> how articles name a bloc of several countries ("European Union", "G7").
+BLOC_ALIASES: Mapping[str, tuple[str, ...]] = vocabulary.BLOC_ARTICLE_ALIASES
+#: Group key -> how articles name the group ("heavy rare earths", "NdPr").
+GROUP_ALIASES: Mapping[str, tuple[str, ...]] = {g.key: g.aliases for g in vocabulary.GROUP_TERMS}
+AMBIGUOUS_SYMBOLS = vocabulary.AMBIGUOUS_SYMBOLS
+AGENCIES: Mapping[str, tuple[str, ...]] = vocabulary.AGENCIES
+COMPANY_ALIASES: Mapping[str, tuple[str, ...]] = vocabulary.COMPANY_ALIASES
+FACILITY_SITES: Mapping[str, str] = vocabulary.FACILITY_SITES
+BLOCKERS = vocabulary.BLOCKERS
+_GENERIC_WORDS = vocabulary.GENERIC_FACILITY_WORDS
 _CORPORATE_SUFFIX = re.compile(
     r"(?:[\s,]+(?:Corp\.?|Corporation|Inc\.?|Ltd\.?|Limited|Co\.?|Holdings?|plc|PLC|JV|"
     r"S\.A\.|AG|GmbH|LLC))+\s*$"
@@ -564,13 +238,8 @@ def build_lexicon(store: object) -> Lexicon:
         b.add(str(name).lower(), "element", symbol)
         if symbol not in AMBIGUOUS_SYMBOLS:
             b.add(symbol, "element", symbol)
-    members = {
-        "all_ree": tuple(s for s, *_ in elements),
-        "heavy": tuple(s for s, _, g, _ in elements if g == "HREE"),
-        "light": tuple(s for s, _, g, _ in elements if g == "LREE"),
-        "magnet_ree": tuple(s for s, _, _, m in elements if m in (True, "true", "True")),
-        "ndpr": tuple(s for s in ("Nd", "Pr") if any(s == e[0] for e in elements)),
-    }
+    element_rows = [(symbol, group, magnet) for symbol, _, group, magnet in elements]
+    members = {g.key: g.members_of(element_rows) for g in vocabulary.GROUP_TERMS}
 
     # countries and blocs
     countries = _column(store, "countries", "code", "name", "kind", "aliases")
@@ -586,14 +255,12 @@ def build_lexicon(store: object) -> Lexicon:
         if code in codes:
             for alias in aliases:
                 b.add(alias, "country", code)
-    bloc_sizes: dict[str, int] = {}
-    for bloc, _ in _column(store, "bloc_members", "bloc", "country"):
-        bloc_sizes[bloc] = bloc_sizes.get(bloc, 0) + 1
-    for bloc, size in bloc_sizes.items():
-        if size > 1:
-            b.add(bloc, "bloc", bloc)
-            for alias in BLOC_ALIASES.get(bloc, ()):
-                b.add(alias, "bloc", bloc)
+    bloc_rows = _column(store, "bloc_members", "bloc", "country")
+    for bloc in vocabulary.blocs_from_rows(bloc_rows).values():
+        if not bloc.single_country:
+            b.add(bloc.code, "bloc", bloc.code)
+            for alias in bloc.article_aliases:
+                b.add(alias, "bloc", bloc.code)
 
     # facilities
     rows = _column(store, "facilities", "name", "company", "stage")

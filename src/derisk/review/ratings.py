@@ -62,6 +62,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from derisk import vocabulary
+
 # --------------------------------------------------------------------------- thresholds
 CLARITY_SPECIFIC_HIGH = 0.5
 CLARITY_SUPPORTED_HIGH = 0.75
@@ -108,30 +110,10 @@ CRITERIA = (
     "investor_usefulness",
 )
 LEVELS = ("High", "Medium", "Low")
-CHECKED = ("supported", "contradicted", "outdated")
-#: Units that make a quantity a money figure (ISO codes, upper case).
-CURRENCIES = frozenset(
-    {
-        "USD",
-        "EUR",
-        "AUD",
-        "CNY",
-        "RMB",
-        "CAD",
-        "GBP",
-        "JPY",
-        "INR",
-        "KRW",
-        "BRL",
-        "CHF",
-        "SEK",
-        "NOK",
-        "ZAR",
-        "SAR",
-        "MYR",
-        "VND",
-    }
-)
+#: Verdicts of claims compared with rows on the same basis (derisk.vocabulary).
+CHECKED = vocabulary.CHECKED_VERDICTS
+#: Units that make a quantity a money figure: ISO codes and aliases, upper case.
+CURRENCIES = vocabulary.MONEY_UNITS
 #: Entity kinds that count as a named party for a money figure.
 PARTY_KINDS = frozenset({"company", "agency", "facility", "country", "bloc"})
 #: A period named in a money figure's sentence, when the claim carries no year.

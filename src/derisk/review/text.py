@@ -32,6 +32,7 @@ from email.utils import parsedate
 from html.parser import HTMLParser
 from pathlib import Path
 
+from derisk import vocabulary
 from derisk.errors import InputError
 
 MAX_BYTES: int = 20 * 1024 * 1024
@@ -85,27 +86,8 @@ class Article:
 
 # --------------------------------------------------------------------------- dates
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+#: Month names and abbreviations, lower case ("sept", "september") -> month number.
+_MONTHS = vocabulary.MONTH_NUMBER
 _ISO_DATE = re.compile(
     r"(\d{4})-(\d{1,2})-(\d{1,2})"
     r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?",
@@ -183,8 +165,8 @@ _OPENERS = frozenset("\"'“‘([")
 _NEVER_END = _words(
     "mr. mrs. ms. dr. prof. sen. rep. gov. gen. lt. col. capt. sgt. rev. hon. pres. "
     "no. nos. vs. v. approx. est. ca. cf. e.g. i.e. eg. ie. fig. figs. al. op. vol. "
-    "pp. p. jan. feb. mar. apr. jun. jul. aug. sep. sept. oct. nov. dec. mt. ft. "
-    "dept. univ. incl. excl. min. max. avg."
+    "pp. p. mt. ft. dept. univ. incl. excl. min. max. avg. "
+    + " ".join(f"{abbreviation.lower()}." for abbreviation in vocabulary.MONTH_ABBREVIATIONS)
 )
 # Usually mid-sentence, but can end one ("sold to the U.S. The deal ..."): split only when
 # the next word is a typical sentence opener.

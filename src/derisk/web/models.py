@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from derisk.vocabulary import BLOC_CODES, VERDICTS, listing
+
 
 class Open(BaseModel):
     """A record whose columns come from a DataFrame: known columns typed, others kept."""
@@ -153,7 +155,7 @@ class ForecastRequest(BaseModel):
         description="Overrides like `recycling.collection_rate=0.5` (the CLI's --set); "
         "a path must name a lever of the preset and the value must fit it (else 422).",
     )
-    bloc: str = Field("US", description="US, EU27, JP, KR, UK, CA, AU, IN, CN, ALLIES")
+    bloc: str = Field("US", description=listing(BLOC_CODES))
     draws: JsonInt = Field(2000, ge=1, le=100_000)
     seed: JsonInt = Field(1, ge=0, le=MAX_SEED)
     years: str | None = Field(
@@ -281,7 +283,7 @@ class ClaimVerdict(BaseModel):
     metric: str | None
     value: float | None
     unit: str | None
-    verdict: str = Field(description="supported, contradicted, outdated, unverifiable, opinion")
+    verdict: str = Field(description=listing(VERDICTS))
     explanation: str
     evidence: list[Evidence]
 
