@@ -69,13 +69,7 @@ VOCABS = (
 #: Modules other changes own while issue 10 lands; each still spells out group names.
 #: Convert them to derisk.vocabulary (GROUPS, HEADLINE_GROUPS, ELEMENT_CLASSES,
 #: groups_of) and delete the line.
-PENDING = {
-    "data/curate.py": {"groups"},  # ("LREE", "HREE"): vocabulary.ELEMENT_CLASSES
-    "diagnose/dependency.py": {"groups"},  # DEFAULT_GROUPS: vocabulary.HEADLINE_GROUPS
-    "diagnose/summary.py": {"groups"},  # SCOPES: the groups' docs in groups.json
-    "diagnose/elements.py": {"groups"},  # an element's groups: vocabulary.groups_of
-    "forecast/plants.py": {"groups"},  # PRODUCTS keys "magnet_ree", "ndpr", "magnet"
-}
+PENDING: dict[str, set[str]] = {}
 _ENUMERATION = re.compile(r"\s*(?:,|\|)\s*")
 
 

@@ -65,7 +65,7 @@ def test_japan_has_metal_and_magnet_capacity_from_its_rows(inputs, rows) -> None
     # Sintered NdFeB and NdFeB magnet alloy both at 29-32.5 wt% rare earths (COURAGE_FAQ).
     np.testing.assert_allclose(by_stage["magnet"], (magnets * LO, magnets * HI))
     np.testing.assert_allclose(by_stage["metal"], (alloy * LO, alloy * HI))
-    assert all(p.product == "magnet" for p in plants)
+    assert all(p.product == "ndfeb" for p in plants)
 
 
 def test_vinton_capacity_sits_on_dy_tb_and_ndpr_by_its_stated_split(inputs, rows) -> None:
@@ -184,9 +184,9 @@ def test_every_row_is_a_plant_a_substitute_or_skipped_with_a_reason(inputs, rows
 
 def test_profiles_are_recorded_where_an_ore_converted_the_capacity(inputs) -> None:
     for plant in inputs.facilities:
-        if plant.product in ("ore", "ndpr", "magnet_ree"):
+        if plant.product in ("ore", "ndpr", "magnet_mix"):
             assert plant.deposit, plant.name
-        if plant.product == "magnet":
+        if plant.product == "ndfeb":
             assert plant.deposit == "" and not plant.deposit_assumed
         assert plant.basis, plant.name
     assert _plant(inputs, "Mountain Pass mine").deposit_assumed is False

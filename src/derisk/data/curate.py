@@ -26,6 +26,7 @@ from derisk.data.values import (
     parse_figure,
 )
 from derisk.errors import InputError
+from derisk.vocabulary import ELEMENT_CLASSES
 
 PROJECT_DIR = Path(__file__).with_name("project")
 CURATED_DIR = Path(__file__).with_name("curated")
@@ -180,7 +181,7 @@ class Curator:
                 "name": e["element"],
                 "atomic_number": int(e["atomic_number"]),
                 "ree_group": e["group_usgs_doe_convention"]
-                if e["group_usgs_doe_convention"] in ("LREE", "HREE")
+                if e["group_usgs_doe_convention"] in ELEMENT_CLASSES
                 else "none",
                 "magnet_ree": e["magnet_ree"] == "yes",
                 "source_id": e["source_id"],

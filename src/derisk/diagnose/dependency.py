@@ -21,6 +21,7 @@ from derisk.data.blocs import resolve_bloc
 from derisk.data.schema import STAGES
 from derisk.diagnose.concentration import concentration, producer_shares
 from derisk.errors import InputError
+from derisk.vocabulary import HEADLINE_GROUPS
 
 FIELDS = [
     "bloc",
@@ -36,7 +37,7 @@ FIELDS = [
     "missing",
     "sources",
 ]
-DEFAULT_GROUPS = ("REE", "magnet")
+DEFAULT_GROUPS = HEADLINE_GROUPS
 
 
 def _latest_china_shares(conc: pd.DataFrame, year: int | None) -> dict[tuple[str, str], dict]:

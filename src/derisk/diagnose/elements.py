@@ -13,7 +13,10 @@ import re
 from dataclasses import dataclass
 
 from derisk.errors import InputError
+from derisk.vocabulary import ELEMENT_CLASSES, GROUP_TERMS, groups_of
 
+#: Most specific group first (groups.json precedence); all rare earths last.
+_PRECEDENCE = {g.code: g.precedence or 99 for g in GROUP_TERMS if g.code}
 _NOT_IN_ORE = re.compile(r"does not occur naturally", re.IGNORECASE)
 
 
@@ -46,15 +49,15 @@ def element_scope(store: object, symbol: str) -> ElementScope:
         return ElementScope(sym, group, (), False, f"{el['name']} does not occur in ores: "
                             "it is not mined and no stage share applies")  # fmt: skip
     if group == "HREE":
-        groups = (sym, "HREE")
+        groups: tuple[str, ...] = (sym, group)
         note = (
             f"{sym} is a heavy rare earth: shares for all rare earths or the magnet group "
             "are dominated by light elements (La, Ce, Nd, Pr) and are not shown as its figures"
         )
-    elif group == "LREE":
-        groups = (sym, "magnet", "LREE", "REE") if magnet else (sym, "LREE", "REE")
+    elif group in ELEMENT_CLASSES:
+        groups = (sym, *sorted(groups_of(sym, group, magnet), key=_PRECEDENCE.get))
         note = f"{sym} is a light rare earth" + (" and a magnet rare earth" if magnet else "")
     else:
         groups = (sym,)
         note = f"{sym} is outside the light/heavy grouping; only figures for {sym} apply"
-    return ElementScope(sym, group if group in ("LREE", "HREE") else None, groups, True, note)
+    return ElementScope(sym, group if group in ELEMENT_CLASSES else None, groups, True, note)

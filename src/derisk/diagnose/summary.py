@@ -13,14 +13,17 @@ from __future__ import annotations
 import pandas as pd
 
 from derisk.data.schema import STAGES
-from derisk.diagnose.concentration import concentration
+from derisk.diagnose.concentration import REQUIRED_SCOPES, concentration
+from derisk.vocabulary import GROUP_TERMS, HEADLINE_GROUPS
 
 FIELDS = [
     "stage", "group", "year", "china_share", "hhi", "top3_share", "as_of", "basis",
     "low_reliability", "sources", "coverage", "missing",
 ]  # fmt: skip
-#: The scopes a headline reports, in order, with the words a reader sees.
-SCOPES = {"REE": "all rare earths", "magnet": "magnet rare earths", "HREE": "heavy rare earths"}
+#: The scopes a headline reports, in order, with the words a reader sees: the headline
+#: groups, then each scope a stage must show even without data (heavy REE at separation).
+_DOCS = {g.code: g.doc for g in GROUP_TERMS if g.code}
+SCOPES = {g: _DOCS[g] for g in (*HEADLINE_GROUPS, *(g for _, g in REQUIRED_SCOPES))}
 
 
 def stage_summary(store: object, include_user: bool = True) -> pd.DataFrame:

@@ -48,7 +48,8 @@ N_MAGNET = len(MAGNET_ELEMENTS)
 MAGNET_RE_CONTENT = (0.29, 0.325)
 #: Model regions: countries named in REGIONS map to themselves; EU27 members (from the
 #: store's bloc_members) to EU; everything else to ROW.
-OWN_REGIONS = ("CHN", "USA", "JPN", "KOR", "AUS", "CAN", "MYS", "MMR", "VNM", "BRA")
+#: The regions that are one country each (every region but the EU and the rest of world).
+OWN_REGIONS = tuple(r for r in REGIONS if r not in ("EU", "ROW"))
 
 
 def region_of(store: object) -> dict[str, str]:
@@ -109,7 +110,7 @@ class Facility:
     actual: float  # actual start year (nan if none)
     source_id: str
     #: What the plant makes (plants.PRODUCTS): ore, magnet_ree, ndpr, hree, magnet, substitute.
-    product: str = "magnet_ree"
+    product: str = "magnet_mix"
     #: The deposit whose composition converted the capacity ("" where none is needed).
     deposit: str = ""
     #: True where that deposit stands in for an ore whose own composition is not in the store.
@@ -368,7 +369,7 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
 
     plants, substitutes, skipped = plant_pipeline(store)
     for plant in plants:
-        if plant.product == "magnet":
+        if plant.product == "ndfeb":
             plant.element_share = mix
     return ModelInputs(
         years=years,

@@ -33,10 +33,10 @@ from derisk.forecast.scenario import ELEMENTS, MAGNET_ELEMENTS
 #: What a plant makes (Facility.product), and so which elements its capacity sits on.
 PRODUCTS = {
     "ore": "mined rare earths in the ore's proportions (all elements)",
-    "magnet_ree": "separated or metal magnet rare earths, in the ore's or the stated mix",
+    "magnet_mix": "separated or metal magnet rare earths, in the ore's or the stated mix",
     "ndpr": "Nd and Pr only (light-REE separation lines, NdPr metal)",
     "hree": "Dy and Tb only (heavy-REE circuits, heavy-REE mines)",
-    "magnet": "NdFeB magnets or magnet alloy: the magnet demand mix of Nd, Pr, Dy, Tb",
+    "ndfeb": "NdFeB magnets or magnet alloy: the magnet demand mix of Nd, Pr, Dy, Tb",
     "substitute": "rare-earth-free magnets: substitution capacity, no rare-earth supply",
 }
 MOUNT_WELD = "Mount Weld Central Lanthanide Deposit, Western Australia"
@@ -277,7 +277,7 @@ def _product_of(element: np.ndarray, stage: str) -> str:
         return "hree"
     if on <= {"Nd", "Pr"}:
         return "ndpr"
-    return "ore" if stage == "mining" else "magnet_ree"
+    return "ore" if stage == "mining" else "magnet_mix"
 
 
 def _from_stated(
@@ -381,10 +381,10 @@ def _by_reo(value: float, low: str, stage: str, profile: Profile) -> Converted:
         element = value * float(pct[:N_MAGNET] / pct[:N_MAGNET].sum() @ F[:N_MAGNET])
         basis = f"magnet REO x oxide->element in {dep}'s Nd:Pr:Dy:Tb"
         return Converted(
-            element, element, "magnet_ree", _per_magnet(profile.element), basis, profile
+            element, element, "magnet_mix", _per_magnet(profile.element), basis, profile
         )
     element = value * float(profile.element[:N_MAGNET].sum()) / 100.0
-    product = "ore" if stage == "mining" else "magnet_ree"
+    product = "ore" if stage == "mining" else "magnet_mix"
     basis = f"REO x {dep}'s magnet-REE element share ({element / value:.3f} t/t REO)"
     return Converted(element, element, product, _per_magnet(profile.element), basis, profile)
 
@@ -433,12 +433,12 @@ def _unit_rules(row: pd.Series, value: float, profile: Profile) -> Converted | s
     if "ndfeb" in low or "magnet" in low or (stage == "magnet" and low.startswith("t/yr")):
         lo, hi = MAGNET_RE_CONTENT
         basis = f"NdFeB x {lo * 100:g}-{hi * 100:g} wt% RE, magnet demand mix"
-        return Converted(value * lo, value * hi, "magnet", None, basis)
+        return Converted(value * lo, value * hi, "ndfeb", None, basis)
     if "metal" in low:
         share = _per_magnet(profile.element)
         share[N_MAGNET:] = 0.0
         basis = f"RE metal as metal in {profile.deposit}'s magnet-REE mix"
-        return Converted(value, value, "magnet_ree", share, basis, profile)
+        return Converted(value, value, "magnet_mix", share, basis, profile)
     light = "light ree" in str(row["products"]).lower()
     if stage == "separation" and low.strip() == "t/yr" and light:
         return _by_light_ree(value, profile)
