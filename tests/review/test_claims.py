@@ -337,7 +337,7 @@ METRIC_CASES = [
     ("Chinese firms account for 94 per cent of sintered magnet output.", "share"),
     ("China dominates heavy rare earth separation.", "share"),
     ("Roughly two-thirds of global mining takes place in China.", "share"),
-    ("The US imports 70% of its rare earth compounds from China.", "share"),
+    ("The US imports 70% of its rare earth compounds from China.", "import_share"),
     ("The Pentagon took a $400 million equity stake in MP Materials.", "funding"),
     ("Vulcan Elements won a $620 million loan from the Office of Strategic Capital.", "funding"),
     ("Lynas received A$1.2 billion from Export Finance Australia.", "funding"),
@@ -841,5 +841,3 @@ def generated_article(words: int = 1000, seed: int = 7) -> str:
             sentences = []
     paragraphs.append(" ".join(sentences))
     return "\n\n".join(p for p in paragraphs if p)
-
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 
@@ -33,7 +34,7 @@ ISSUE_FIELDS = {
     "title", "date", "highlights", "holds_up", "slips", "missing", "bottom_line",
     "investor_takeaway", "ratings", "claims",
 }  # fmt: skip
-EXTRA_FIELDS = {"coverage", "source", "word_count", "notes"}
+EXTRA_FIELDS = {"coverage", "source", "word_count", "notes", "could_not_check", "out_of_scope"}
 CLAIM_FIELDS = {"text", "entity", "metric", "value", "unit", "verdict", "explanation", "evidence"}
 CHECKED = ("supported", "contradicted", "outdated")
 LEVELS = {"High", "Medium", "Low"}
@@ -66,7 +67,7 @@ def source_ids(store: Store) -> set[str]:
 
 def test_json_has_exactly_the_issue_fields_plus_our_extras(doc: dict) -> None:
     assert set(doc) == ISSUE_FIELDS | EXTRA_FIELDS
-    for key in ("highlights", "holds_up", "slips", "missing", "claims", "notes"):
+    for key in ("highlights", "holds_up", "slips", "could_not_check", "missing", "claims", "notes"):
         assert isinstance(doc[key], list), key
     assert all(isinstance(s, str) for s in doc["highlights"] + doc["holds_up"] + doc["slips"])
     assert isinstance(doc["bottom_line"], str) and doc["bottom_line"]
@@ -103,14 +104,55 @@ def test_checked_verdicts_cite_sources_in_the_store(doc: dict, session_store: St
             assert ev["table"] and ev["key"] and ev["value"]
 
 
-def test_sections_follow_the_verdicts(doc: dict) -> None:
-    verdicts = [c["verdict"] for c in doc["claims"]]
-    assert len(doc["holds_up"]) == verdicts.count("supported")
-    slipped = verdicts.count("contradicted") + verdicts.count("outdated")
-    assert len(doc["slips"]) >= slipped
+def _sentence(item: str) -> str:
+    return item.split(" — ", 1)[0]
+
+
+def test_sections_follow_the_verdicts_one_section_per_sentence(doc: dict) -> None:
+    by_text: dict[str, set[str]] = {}
+    for c in doc["claims"]:
+        by_text.setdefault(c["text"], set()).add(c["verdict"])
+    holds = [_sentence(i) for i in doc["holds_up"]]
+    slips = [_sentence(i) for i in doc["slips"]]
+    unchecked = [_sentence(i) for i in doc["could_not_check"]]
+    listed = holds + slips + unchecked
+    assert len(listed) == len(set(listed))  # no sentence in two sections
+    for text, verdicts in by_text.items():
+        if verdicts & {"contradicted", "outdated"}:
+            assert text in slips, text
+        elif "supported" in verdicts:
+            assert text in holds or text in slips, text  # a framing slip outranks
     assert any("framing:" in s for s in doc["slips"])  # "dominates both mining and refining"
-    assert any("basis:" in s for s in doc["slips"])  # magnet REE share vs all-REE rows
-    assert f"{verdicts.count('supported')} of" in doc["bottom_line"]
+    # the magnet-REE share against all-REE rows is not a slip: it could not be checked
+    assert any("basis" in u or "magnet" in u for u in doc["could_not_check"])
+    assert not any(" — basis:" in s for s in doc["slips"])
+
+
+def test_unverifiable_claims_are_never_listed_as_slips(doc: dict) -> None:
+    only_unverifiable = {
+        c["text"]
+        for c in doc["claims"]
+        if c["verdict"] == "unverifiable"
+        and all(
+            d["verdict"] in ("unverifiable", "opinion")
+            for d in doc["claims"]
+            if d["text"] == c["text"]
+        )
+    }
+    slips = {_sentence(i) for i in doc["slips"]}
+    for text in only_unverifiable:
+        assert text not in slips or "framing:" in next(
+            s for s in doc["slips"] if s.startswith(text)
+        )
+
+
+def test_bottom_line_is_a_judgement_not_a_count(doc: dict) -> None:
+    line = doc["bottom_line"]
+    assert not re.search(r"\d+ of \d+", line)
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", line) if s]
+    assert 1 <= len(sentences) <= 2
+    # it names what went wrong: a figure that slips or the framing problem
+    assert "do not match the record" in line or "lumps mining with refining" in line
 
 
 def test_at_most_three_highlights_each_a_distinct_sentence(doc: dict, article: Article) -> None:
@@ -168,6 +210,7 @@ def test_commentary_without_checkable_claims_says_so(reviewer: Reviewer) -> None
     assert not [c for c in d["claims"] if c["verdict"] in CHECKED]
     assert d["holds_up"] == [] and d["slips"] == []
     assert "could be checked" in d["bottom_line"]
+    assert d["could_not_check"] == [] or all(" — " in u for u in d["could_not_check"])
     assert {c["verdict"] for c in d["claims"]} <= {"opinion", "unverifiable"}
 
 
@@ -180,3 +223,31 @@ def test_missing_is_never_longer_than_the_cap_on_an_empty_checklist(reviewer: Re
 
 def test_a_reviewer_gives_the_same_critique_twice(reviewer: Reviewer, article: Article) -> None:
     assert reviewer.review(article).to_dict() == reviewer.review(article).to_dict()
+
+
+MIXED = """China mines about 69% of the world's rare earths and refines about 60% of them.
+
+An F-35 contains more than 900 pounds of rare earths.
+"""
+
+
+def test_a_sentence_with_a_wrong_and_a_right_figure_is_listed_once(reviewer: Reviewer) -> None:
+    d = reviewer.review(article_from_text(MIXED)).to_dict()
+    first = "China mines about 69% of the world's rare earths and refines about 60% of them."
+    listed = [_sentence(i) for i in d["holds_up"] + d["slips"] + d["could_not_check"]]
+    assert listed.count(first) == 1
+    assert first in [_sentence(s) for s in d["slips"]]  # the 60 % slips
+    f35 = "An F-35 contains more than 900 pounds of rare earths."
+    assert f35 in [_sentence(u) for u in d["could_not_check"]]
+    assert f35 not in [_sentence(s) for s in d["slips"]]
+
+
+def test_title_and_date_come_from_the_article(reviewer: Reviewer) -> None:
+    text = (
+        "Why Rare Earth Hubs Matter\n\nPublished 12 June 2025\n\n"
+        "China mines about 69% of the world's rare earths."
+    )
+    d = reviewer.review(article_from_text(text)).to_dict()
+    assert d["title"] == "Why Rare Earth Hubs Matter"
+    assert d["date"] == "2025-06-12"
+    assert any("Published 12 June 2025" in n for n in d["notes"])

@@ -168,3 +168,44 @@ def test_no_lumping_slip_when_the_data_shows_similar_shares(
     ]])  # fmt: skip
     fresh_store.import_file(csv, "stage_shares")
     assert slips(text, build_lexicon(fresh_store), FactBase(fresh_store)) == []
+
+
+# -- the kinds added for issue 11 ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "China mines about 87% of the world's rare earths, a lead built over decades.",
+            "stage_swapped",
+        ),
+        ("China refines about 69% of the world's rare earths.", "stage_swapped"),
+        ("China controls 99% of rare earth processing, analysts say.", "heavy_for_all"),
+        (
+            "Heavy rare earths such as neodymium and praseodymium are vital for magnets, "
+            "and China leads their supply.",
+            "misclassed",
+        ),
+        ("The new Wyoming mine will end America's dependence on China.", "sufficient"),
+        ("A $1 billion stockpile is enough to break Beijing's grip on rare earths.", "sufficient"),
+    ],
+)
+def test_new_framing_kinds(text: str, kind: str, lexicon: Lexicon, facts: FactBase) -> None:
+    found = slips(text, lexicon, facts)
+    assert [s.kind for s in found] == [kind], [s.why for s in found]
+    assert found[0].evidence and all(ev.source_id for ev in found[0].evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "China controls 99% of heavy rare earth processing.",  # the heavy figure, said of heavies
+        "China kept near-total control of the market until 2012.",  # history, and hedged
+        # names the midstream too
+        "The Wyoming mine and a new separation plant could end dependence on China.",
+        "Light rare earths such as neodymium and praseodymium dominate magnet demand in China.",
+    ],
+)
+def test_new_framing_kinds_leave_sound_framing_alone(
+    text: str, lexicon: Lexicon, facts: FactBase
+) -> None:
+    assert slips(text, lexicon, facts) == []

@@ -19,6 +19,7 @@ SECTIONS = (
     "## Highlights",
     "## What Holds Up",
     "## Where It Slips",
+    "## Could Not Be Checked",
     "## What's Missing",
     "## Bottom line",
     "## Investor Takeaway",
@@ -100,13 +101,39 @@ def test_markdown_lists_every_claim_and_rating(plain: Critique) -> None:
 
 def test_markdown_escapes_markup_and_table_pipes(hostile: Critique) -> None:
     md = to_markdown(hostile)
-    assert "<script" not in md.lower()
-    assert "<img" not in md.lower()
-    assert "&lt;script&gt;" in md
+    # every "<" that could open a tag is backslash-escaped (CommonMark shows a bare "<")
+    assert not re.search(r"(?<!\\)<[A-Za-z/!?]", md)
+    assert "\\<script>" in md
+    assert "&lt;" not in md and "&gt;" not in md and "&amp;" not in md
     # a pipe in the article cannot add a column to the claims table
     claims = md.split("## Claims checked", 1)[1]
     for row in (r for r in claims.splitlines() if r.startswith("| ") and "monopoly" in r):
         assert len(re.findall(r"(?<!\\)\|", row)) == 4
+
+
+def _with_arrows(critique: Critique) -> Critique:
+    import dataclasses
+
+    return dataclasses.replace(
+        critique,
+        holds_up=["Recycling supplies <1 % of rare earths — US DoD -> MP Materials & Co."],
+        bottom_line="Sound: <1 % -> fine.",
+    )
+
+
+def test_markdown_has_no_html_escapes_for_plain_symbols(plain: Critique) -> None:
+    md = to_markdown(_with_arrows(plain))
+    assert "Recycling supplies <1 % of rare earths — US DoD -> MP Materials & Co." in md
+    assert "Sound: <1 % -> fine." in md
+    assert not re.search(r"&(?:lt|gt|amp);", md)
+
+
+def test_html_escapes_exactly_once(plain: Critique) -> None:
+    page = to_html(_with_arrows(plain))
+    assert "Recycling supplies &lt;1 % of rare earths — US DoD -&gt; MP Materials &amp; Co." in page
+    assert "&amp;lt;" not in page and "&amp;gt;" not in page and "&amp;amp;" not in page
+    text = "".join(parse(page).text)
+    assert "US DoD -> MP Materials & Co." in text
 
 
 # -- HTML -----------------------------------------------------------------------------------

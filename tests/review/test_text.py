@@ -505,7 +505,9 @@ def test_pdf_text_title_and_creation_date(tmp_path: Path) -> None:
 def test_pdf_explicit_date_wins_and_missing_metadata_is_fine(tmp_path: Path) -> None:
     path = write_pdf(tmp_path / "a.pdf", PDF_PAGES, creation_date="D:20200101")
     article = read_article(path, date=JULY_10)
-    assert (article.title, article.date) == (None, JULY_10)
+    # no /Title: the first heading names it; the given date beats the creation date
+    assert (article.title, article.date) == ("Rare earth supply", JULY_10)
+    assert article.date_note == "article date as given (--date)"
 
 
 def test_pdf_is_recognised_by_content_whatever_its_name(tmp_path: Path) -> None:
@@ -665,3 +667,72 @@ def test_parse_date_rejects_the_rest(value: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_date(value)
     assert caught.value.found == value
+
+
+# -- mastheads (issue 11) --------------------------------------------------------------------
+def test_commented_header_block_gives_title_and_month_date(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "a.txt",
+        (
+            b"# SOURCE: Developing Rare Earth Processing Hubs\n# AUTHOR: A. Writer\n"
+            b"# OUTLET/DATE: CSIS, July 2025\n#   a continuation note: not prose\n\n"
+            b"China mines most rare earths.\n"
+        ),
+    )
+    article = read_article(path)
+    assert article.title == "Developing Rare Earth Processing Hubs"
+    assert article.date == datetime.date(2025, 7, 1)
+    assert "month only" in (article.date_note or "")
+    assert [s.text for s in article.sentences] == ["China mines most rare earths."]
+
+
+def test_first_line_title_and_dated_line_of_a_text_file() -> None:
+    article = article_from_text(
+        "The Long Road to Rare Earth Independence\n\nBy Jane Doe | June 12, 2025\n\n"
+        "China refines most of the world's rare earths. Updated: 2025-06-20"
+    )
+    assert article.title == "The Long Road to Rare Earth Independence"
+    assert article.date == datetime.date(2025, 6, 12)
+    assert "By Jane Doe" not in article.text  # the dateline is not prose
+
+
+def test_a_sentence_is_not_taken_for_a_title() -> None:
+    article = article_from_text("Rare earths are used in magnets.\n\nChina mines most of them.")
+    assert article.title is None
+
+
+def test_markdown_heading_and_published_line() -> None:
+    article = article_from_text(
+        "# Rare earths: who holds the keys\n\n*Published 3 March 2025*\n\nChina mines 69%.",
+        kind="markdown",
+    )
+    assert article.title == "Rare earths: who holds the keys"
+    assert article.date == datetime.date(2025, 3, 3)
+
+
+def test_html_published_time_beats_a_dated_line() -> None:
+    page = (
+        "<html><head><meta property='article:published_time' content='2025-05-02'>"
+        "<meta property='og:title' content='Hubs'></head><body><article>"
+        "<p>Published 1 January 2020</p><p>China mines most rare earths today.</p>"
+        "</article></body></html>"
+    )
+    article = article_from_text(page, kind="html")
+    assert (article.title, article.date) == ("Hubs", datetime.date(2025, 5, 2))
+    assert article.date_note == "article date from its own metadata"
+
+
+def test_pdf_creation_date_only_when_the_article_has_none(tmp_path: Path) -> None:
+    dated = [["Rare earth supply", "", "Published 12 June 2025", "", *PDF_PAGES[0][2:]]]
+    path = write_pdf(tmp_path / "d.pdf", dated, creation_date="D:20260101")
+    article = read_article(path)
+    assert article.date == datetime.date(2025, 6, 12)
+    undated = write_pdf(tmp_path / "u.pdf", PDF_PAGES, creation_date="D:20260101")
+    article = read_article(undated)
+    assert article.date == datetime.date(2026, 1, 1)
+    assert "creation date" in (article.date_note or "")
+
+
+def test_a_junk_pdf_title_falls_back_to_the_first_heading(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path / "t.pdf", PDF_PAGES, title="Microsoft Word - draft3.docx")
+    assert read_article(path).title == "Rare earth supply"

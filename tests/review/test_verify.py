@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from conftest import write_csv
+from derisk.data.record import parse_record_date, source_dates
 from derisk.data.store import Store
 from derisk.review.claims import extract_claims
 from derisk.review.evidence import Evidence
@@ -240,9 +241,7 @@ def test_heavy_rare_earth_mining_share_is_not_compared_with_all_ree_rows(
         assert share_row(session_store, ev)["element_or_group"] in set(heavy["element_or_group"])
 
 
-def test_an_undated_share_may_support_a_claim_it_matches(
-    lexicon: Lexicon, facts: FactBase
-) -> None:
+def test_an_undated_share_may_support_a_claim_it_matches(lexicon: Lexicon, facts: FactBase) -> None:
     v = only(check("China mines about 60% of the world's heavy rare earths.", lexicon, facts))
     assert v.verdict == "supported", v.explanation
 
@@ -254,13 +253,15 @@ def test_true_when_written_but_not_now_is_outdated_on_real_rows(
     rows = chn_shares(session_store, "mining")
     dated = rows.dropna(subset=["year"])
     old = dated.sort_values(["value", "year"]).iloc[-1]  # the highest share on record
-    year = int(old["year"])
     # the premise: no recent or undated row comes near it
     recent = rows[rows["year"].isna() | (rows["year"] >= dated["year"].max())]
     assert ((recent["value"].astype(float) - float(old["value"])).abs() > SHARE_TOLERANCE_PP).all()
     text = f"China mines about {float(old['value']):g}% of the world's rare earths."
 
-    then = only(check(text, lexicon, facts, dt.date(year + 1, 6, 1)))
+    # written once the old row was on record (its source's date of record), before the
+    # rows that revised it were printed
+    recorded = parse_record_date(source_dates(session_store)[old["source_id"]].text)
+    then = only(check(text, lexicon, facts, dt.date(recorded.end.year + 1, 6, 1)))
     assert then.verdict == "outdated", then.explanation
     assert then.evidence[0].source_id == old["source_id"]
     assert int(share_row(session_store, then.evidence[-1])["year"]) == int(dated["year"].max())
@@ -310,9 +311,12 @@ def test_article_date_decides_between_outdated_and_contradicted(
     assert only(check(text, lexicon, facts, dt.date(2028, 1, 1))).verdict == "contradicted"
 
 
-def test_matching_only_a_record_published_later_is_outdated_the_other_way(
+def test_matching_only_a_record_published_later_is_supported_ahead_of_the_record(
     revised_store: tuple[Store, float, float],
 ) -> None:
+    """A writer with newer figures than the record is not wrong: supported, with the
+    figure on record at the time shown as context (not 'outdated', which means a claim
+    that was true when written and has since been revised)."""
     store, _, new = revised_store
     v = only(
         check(
@@ -322,8 +326,8 @@ def test_matching_only_a_record_published_later_is_outdated_the_other_way(
             dt.date(2026, 3, 1),
         )
     )
-    assert v.verdict == "outdated"
-    assert "not what was on record" in v.explanation
+    assert v.verdict == "supported", v.explanation
+    assert "printed after the article's date" in v.explanation and "on record then" in v.explanation
     assert v.evidence[0].source_id == "test-survey-2027"
 
 

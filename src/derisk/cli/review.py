@@ -181,33 +181,60 @@ def review_evaluate(
     ] = Path("../shared/review_examples"),
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    sets: Annotated[
+        str,
+        typer.Option(
+            "--set",
+            help="Example set(s) to score: expert (--examples), articles (derisk's own "
+            "labelled test articles) or all.",
+        ),
+    ] = "all",
+    articles: Annotated[
+        Path | None, typer.Option(help="Folder of labelled articles (default: packaged).")
+    ] = None,
 ) -> None:
-    """Compare derisk's critiques with expert ones: recall of holds-up, slips and omissions."""
+    """Measure derisk's critiques against expert ones and against its labelled articles."""
     import json
 
     import pandas as pd
 
     from derisk.cli.output import emit
-    from derisk.review.evaluate import evaluate
+    from derisk.review import evaluate as ev
 
-    scores, totals = evaluate(_store(db), examples)
-    rows = [
-        {
-            "example": s.example,
-            "holds_up_found": f"{s.holds_up[0]}/{s.holds_up[1]}",
-            "slips_found": f"{s.slips[0]}/{s.slips[1]}",
-            "missing_expert": ", ".join(sorted(s.missing_expert_topics)),
-            "missing_agreed": ", ".join(sorted(s.missing_expert_topics & s.missing_ours)),
-            "missing_ours": len(s.missing_ours),
-        }
-        for s in scores
-    ]
+    choices = ("all", "expert", "articles")
+    if sets not in choices:
+        raise InputError(
+            "unknown example set", column="--set", expected=" | ".join(choices), found=sets
+        )
+    store = _store(db)
+    doc: dict = {"sets": {}}
+    tables = []
+    if sets in ("all", "expert"):
+        scores, totals = ev.evaluate(store, examples)
+        rows = ev.example_rows(scores)
+        doc.update(examples=rows, totals=totals)
+        doc["sets"]["expert"] = ev.measures(totals)
+        tables.append((rows, "review evaluation against expert critiques", totals))
+    if sets in ("all", "articles"):
+        scores, totals = ev.evaluate_articles(store, articles or ev.ARTICLES)
+        rows = ev.article_rows(scores)
+        doc.update(articles=rows, articles_totals=totals)
+        doc["sets"]["articles"] = ev.measures(totals)
+        tables.append((rows, "review evaluation on derisk's labelled articles", totals))
     if fmt == "json":
-        sys.stdout.write(json.dumps({"examples": rows, "totals": totals}, indent=1) + "\n")
+        sys.stdout.write(json.dumps(doc, indent=1) + "\n")
         return
-    emit(
-        pd.DataFrame.from_records(rows),
-        "table",
-        title="review evaluation against expert critiques",
-        notes=[f"{k}: {v}" for k, v in totals.items()],
-    )
+    for rows, title, totals in tables:
+        emit(
+            # the falsely contradicted sentences are too long for a terminal table (JSON has them)
+            pd.DataFrame.from_records(rows).drop(columns=["falsely_contradicted"], errors="ignore"),
+            "table",
+            title=title,
+            notes=[f"{k}: {v}" for k, v in totals.items()],
+        )
+    # "" where a set cannot say (the expert examples plant no errors), so counts stay ints
+    summary = [
+        {"set": name, **{k: "" if v is None else v for k, v in values.items()}}
+        for name, values in doc["sets"].items()
+    ]
+    emit(pd.DataFrame.from_records(summary), "table", title="measures per example set")

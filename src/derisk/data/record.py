@@ -87,9 +87,7 @@ def row_record_date(
     return min(found) if found else None
 
 
-def with_record_dates(
-    store: object, table: str, frame: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def with_record_dates(store: object, table: str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """The table (or ``frame`` read from it) with ``recorded`` (text) and ``undated``.
 
     ``recorded`` is the date of record as printed (None when undated); the hidden
@@ -195,7 +193,10 @@ def low_reliability(store: object, frame: pd.DataFrame) -> pd.Series:
     }
     notes = frame["note"].fillna("").astype(str) if "note" in frame else pd.Series("", frame.index)
     by_note = notes.map(lambda n: bool(_LOW.search(n)) and "reliability" in n.lower())
-    by_source = frame["source_id"].fillna("").astype(str).map(
-        lambda ids: any(s.strip() in weak for s in ids.split(";"))
+    by_source = (
+        frame["source_id"]
+        .fillna("")
+        .astype(str)
+        .map(lambda ids: any(s.strip() in weak for s in ids.split(";")))
     )
     return by_note | by_source

@@ -54,6 +54,7 @@ def forecast_source_ids(sources: str) -> set[str]:
 
 def years_range(v: dict) -> str:
     """A year de-risked as 'P50 (P10-P90)', 'never' when not reached."""
+
     def fmt(y: object) -> str:
         return "never" if y is None else str(y)
 

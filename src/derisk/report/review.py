@@ -1,13 +1,18 @@
 """A critique rendered as Markdown, HTML or JSON, in the critic's structure.
 
-HTML output escapes every string that came from the article or the store: an article
-is untrusted input and may carry markup or script.
+HTML output escapes every string that came from the article or the store exactly once:
+an article is untrusted input and may carry markup or script. Markdown output holds no
+HTML entities (a reader of the .md file sees "<1 %" and "->", not "&lt;1 %"): article
+text is kept from being read as markup with backslash escapes, which CommonMark renders
+as the bare character, and only where markup could start (a "<" before a tag name, "/",
+"!" or "?"; an "&" that would begin an entity; a table pipe).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 
 from derisk.review.critique import CRITERIA, Critique
 from derisk.vocabulary import VERDICT_TERMS, WRONG_VERDICTS
@@ -25,16 +30,17 @@ def to_json(critique: Critique) -> str:
     return json.dumps(critique.to_dict(), indent=1, ensure_ascii=False, default=str)
 
 
+#: Where Markdown could read raw HTML or an entity: "<" opening a tag, comment or
+#: processing instruction, "&" opening a character reference.
+_MD_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_MD_ENTITY = re.compile(r"&(?=#?\w+;)")
+
+
 def _md_escape(text: str) -> str:
-    """Keep article text from being read as Markdown markup or raw HTML."""
-    return (
-        str(text)
-        .replace("\\", "\\\\")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("\n", " ")
-    )
+    """Keep article text from being read as Markdown markup or raw HTML (no entities)."""
+    text = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    text = _MD_TAG_START.sub(r"\\<", text)
+    return _MD_ENTITY.sub(r"\\&", text)
 
 
 def _evidence_md(evidence: list[dict]) -> str:
@@ -61,6 +67,7 @@ def to_markdown(critique: Critique) -> str:
     section("Highlights", d["highlights"])
     section("What Holds Up", d["holds_up"])
     section("Where It Slips", d["slips"])
+    section("Could Not Be Checked", d["could_not_check"])
     lines += ["## What's Missing", ""]
     for m in d["missing"] or [{"topic": "(nothing on the checklist)", "why": "", "evidence": []}]:
         ev = _evidence_md(m["evidence"])
@@ -147,6 +154,7 @@ def to_html(critique: Critique) -> str:
     section("Highlights", d["highlights"])
     section("What Holds Up", d["holds_up"])
     section("Where It Slips", d["slips"])
+    section("Could Not Be Checked", d["could_not_check"])
     out.append("<h2>What's Missing</h2><ul>")
     for m in d["missing"]:
         ev = _evidence_html(m["evidence"])

@@ -49,6 +49,11 @@ METRICS = (
     "facility_status",
     "demand",
     "quota",
+    "ownership",
+    "target",
+    "growth",
+    "import_share",
+    "market_size",
     "other",
 )
 STAGES = vocabulary.CLAIM_STAGES
@@ -972,7 +977,22 @@ _NEEDS: dict[str, Callable[[tuple[Entity, ...], Sequence[Quantity]], bool]] = {
         any(q.unit == "t" for q in qs) or not any(q.unit == "percent" for q in qs)
     ),
     "element count": lambda ents, qs: any(q.unit == "count" for q in qs),
+    "percent+company": lambda ents, qs: (
+        any(q.unit == "percent" for q in qs)
+        and sum(e.kind in ("company", "facility") for e in ents) >= 2
+    ),
+    "percent+bloc": lambda ents, qs: (
+        any(q.unit == "percent" for q in qs) and any(e.kind == "bloc" for e in ents)
+    ),
 }
+
+#: Controls with a status ("the October 2025 controls remain in force"): a policy claim
+#: even with no entity or number, judged on the status on record at the article's date.
+_CONTROL_STATUS = re.compile(
+    r"\bcontrols?\b[^.]{0,60}\b(?:in\s+force|in\s+effect|in\s+place|suspend\w*|lift\w*|"
+    r"paus\w*)|\b(?:19|20)\d\d\s+(?:export\s+)?controls\b",
+    _I,
+)
 
 #: Metric rules, tried in order; the first whose pattern matches (and whose condition
 #: holds) sets ``Claim.metric``. A sentence that matches none gets "other" when it has a
@@ -986,6 +1006,37 @@ METRIC_RULES: tuple[MetricRule, ...] = (
         ("floor", "minimum", "guarantee"),
     ),
     _rule("quota", r"\bquotas?\b", "nothing", "quota", ("quota",)),
+    # Percentages that are not shares of world output: each has its own fact table (or
+    # none), and comparing them with stage_shares gave false "contradicted" verdicts.
+    _rule(
+        "ownership",
+        r"\bstakes?\b|\bowns?\b|\bowned\b|\bholds?\b|\bheld\b|\bsharehold|\bownership\b",
+        "percent+company",
+        "stake, owns, holds, shareholder, ownership + a percentage and two companies/sites",
+        ("stake", "own", "hold", "held", "shareholder"),
+    ),
+    _rule(
+        "target",
+        r"\btargets?\b|\bbenchmarks?\b|\bcap\b|\bceiling\b|\bgoals?\b|\baims?\b|\bCRMA\b|"
+        r"Critical\s+Raw\s+Materials\s+Act|\bno\s+more\s+than\b",
+        "percent+bloc",
+        "target, benchmark, cap, ceiling, goal, aim, CRMA, no more than + a percentage and a bloc",
+        ("target", "benchmark", "cap", "ceiling", "goal", "aim", "crma", "critical", "more"),
+    ),
+    _rule(
+        "target",
+        r"\bby\s+20[3-5]\d\b",
+        "percent+bloc",
+        "a percentage for a bloc by a year from 2030",
+        ("by 20",),
+    ),
+    _rule(
+        "target",
+        r"\btargets?\b|\bCRMA\b|Critical\s+Raw\s+Materials\s+Act|\bbinding\s+benchmark",
+        "percent",
+        "target, CRMA, binding benchmark + a percentage",
+        ("target", "crma", "critical", "binding"),
+    ),
     _rule(
         "policy_event",
         r"\bexport\s+(?:controls?|bans?|restrictions?|licen[cs](?:e|es|ing)|curbs?|"
@@ -1008,6 +1059,13 @@ METRIC_RULES: tuple[MetricRule, ...] = (
             "suspend",
             "control",
         ),
+    ),
+    _rule(
+        "policy_event",
+        _CONTROL_STATUS.pattern,
+        "nothing",
+        "controls ... in force/in effect/in place/suspended/lifted/paused, 'October 2025 controls'",
+        ("control",),
     ),
     _rule(
         "funding",
@@ -1036,6 +1094,13 @@ METRIC_RULES: tuple[MetricRule, ...] = (
     ),
     _rule("funding", r".", "money+agency", "an amount of money and a named agency"),
     _rule(
+        "market_size",
+        r"\bmarket\b[^.]{0,40}\b(?:worth|valued|size)\b|\bmarket\s+(?:size|value\s+of)\b",
+        "money",
+        "market worth/valued/size + an amount of money",
+        ("market",),
+    ),
+    _rule(
         "other",
         r"\bshares?\s+(?:of|in)\s+\S+(?:\s+\S+)?\s+(?:rose|fell|jumped|surged|climbed|dropped|"
         r"slumped|soared|gained|lost|tumbled)\b|\bshare\s+price\b|\bstock\s+(?:price|market)\b|"
@@ -1052,6 +1117,41 @@ METRIC_RULES: tuple[MetricRule, ...] = (
         ("pric", "per", "/kg"),
     ),
     _rule("price", r".", "price", "a money-per-mass quantity"),
+    _rule(
+        "growth",
+        r"\b(?:grow|grew|grown|rose|rise[ns]?|rising|increas\w*|climb\w*|jump\w*|fell|fall\w*|"
+        r"drop\w*|declin\w*|up|down)\s+(?:by\s+)?(?:about\s+|around\s+|nearly\s+|some\s+)?"
+        r"\d[\d.,]*\s*(?:%|per\s?cent)|%\s+(?:a|per)\s+year\b|\bCAGR\b|\bgrowth\s+(?:rate\s+)?of\b|"
+        r"\byear-on-year\b|\by/y\b|\bannual\s+growth\b|\bcompound\s+annual\b",
+        "percent",
+        "grew/rose/fell (by) N%, N% a year, CAGR, growth of, year-on-year",
+        (
+            "grow",
+            "grew",
+            "rose",
+            "ris",
+            "increas",
+            "climb",
+            "jump",
+            "fell",
+            "fall",
+            "drop",
+            "declin",
+            "up",
+            "down",
+            "year",
+            "cagr",
+            "y/y",
+        ),
+    ),
+    _rule(
+        "import_share",
+        r"\bimports?\b|\bimported\b|\brelian|\bdependen|\bdepends?\b|"
+        r"\b(?:its|their)\s+(?:rare|supply|supplies|magnets|needs|demand|consumption)",
+        "percent",
+        "imports, reliance, dependence, its/their supply + a percentage",
+        ("import", "relian", "dependen", "depend", "its", "their"),
+    ),
     _rule(
         "reserves",
         r"\breserves\b|\bore\s+reserves?\b|\bresources?\s+of\b",
@@ -1473,7 +1573,7 @@ def claim_from_sentence(
     spans = lexicon.find_spans(text)
     named = [(s, e) for s, e, ent in spans if ent.kind in ("facility", "company", "agency")]
     found = [f for f in _scan(text) if not _overlaps(f.start, f.end, named)]
-    if not spans and not found:
+    if not spans and not found and not (_CONTROL_STATUS.search(text) and _YEAR.search(text)):
         return None
     entities: list[Entity] = []
     seen: set[tuple[str, str]] = set()
@@ -1550,7 +1650,8 @@ def _part_metric(q: Quantity, metric: str | None, text: str) -> str | None:
     if unit == "price":
         return "price_floor" if re.search(r"floor", text, re.IGNORECASE) else "price"
     if unit == "percent":
-        return "share"
+        kept = ("ownership", "target", "growth", "import_share")
+        return metric if metric in kept else "share"
     if metric in ("production", "capacity", "reserves", "quota", "demand"):
         return metric
     return "production"

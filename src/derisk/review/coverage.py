@@ -10,7 +10,10 @@ lower-casing and collapsing hyphens and spaces, so "ramp-up" and "ramp up" are o
 
 Keywords by topic (regular-expression fragments; ``(?:a|b)`` means either):
 
-- ``allied_capacity`` (1 hit): named producers and projects outside China (Lynas,
+- ``allied_capacity`` (1 hit): named producers and projects outside China, counted only
+  when a capacity word (capacity, production, output, mine, plant, refinery, separation,
+  processing, tonnes, supply, project ...) follows in the same sentence, because naming a
+  company ("an equity investment in MP Materials") is not discussing capacity (Lynas,
   MP Materials, Mountain Pass, Iluka, Eneabba, Arafura, Nolans, Solvay, La Rochelle,
   Neo Performance, Silmet, Carester/Caremag, Energy Fuels, White Mesa, Ucore,
   USA Rare Earth, Vulcan Elements, Noveon, e-VAC, VACUUMSCHMELZE, Serra Verde,
@@ -56,7 +59,10 @@ Keywords by topic (regular-expression fragments; ``(?:a|b)`` means either):
 - ``timelines`` (1): timeline(s), timetable(s), behind/ahead of/on schedule,
   delay(s)/delayed/delaying, slip/slipped/slippage, lead time(s), ramp-up, ramping up,
   commissioning/commissioned, come/came online or on stream, take(s)/took ... years or
-  decade(s), years to build/develop/permit/bring, deadline(s), milestone(s).
+  decade(s), years to build/develop/permit/bring, deadline(s), milestone(s); and talk of a
+  horizon or dates ahead: horizon(s), time frame(s), a ten-year (etc.) plan/window/outlook,
+  "by 2030", "by the end of the decade", "within a decade", "over the next five years",
+  scheduled/targeted/expected/slated for ...
 - ``china_policy`` (1): export control(s), export ban(s)/restriction(s)/licence(s)/
   licensing/quota(s), quota(s), MOFCOM, Ministry of Commerce, embargo(es), licensing
   regime/requirement(s)/system, dual-use, technology (export) ban(s), Announcement No.
@@ -148,6 +154,9 @@ class TopicResult:
     hits: tuple[str, ...]
     why: str | None
     evidence: tuple[Evidence, ...]
+    #: False when the article has no reason to cover the topic (review.scope): it is
+    #: then never listed under What's Missing.
+    in_scope: bool = True
 
 
 _ALLIED_PLACES = (
@@ -162,9 +171,12 @@ _CAPACITY_NOUNS = (
 )
 _THEN_CAPACITY = rf"(?:'s)?(?:[\s-]+[\w-]+){{0,3}}?[\s-]+(?:{_CAPACITY_NOUNS})"
 
-#: Case-insensitive keyword fragments, written in lower case.
-KEYWORDS: dict[str, tuple[str, ...]] = {
-    "allied_capacity": (
+#: Producers and projects outside China. Naming one is not discussing allied capacity
+#: ("a $400 million investment in MP Materials"): a name counts only with a capacity word
+#: after it in the same sentence ("Lynas's Kalgoorlie plant", "MP Materials produced
+#: 45,000 t").
+_ALLIED_NAMES = "|".join(
+    (
         r"lynas",
         r"mp materials",
         r"mountain pass",
@@ -206,6 +218,20 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         r"hastings technology metals",
         r"torngat",
         r"saskatchewan research council",
+    )
+)
+_NAME_CAPACITY = (
+    r"capacity|production|produc(?:e|es|ed|ing|ers?)|output|mines?|mining|refiner(?:y|ies)|"
+    r"plants?|facilit(?:y|ies)|separation|processing|tonnes|tons|tpa|expan\w+|ramp\w*|"
+    r"supply|supplies|projects?"
+)
+
+#: Case-insensitive keyword fragments, written in lower case.
+KEYWORDS: dict[str, tuple[str, ...]] = {
+    "allied_capacity": (
+        # the name only, when a capacity word follows in the same sentence (a look-ahead,
+        # so the hit is the name and never overlaps another keyword)
+        rf"(?:{_ALLIED_NAMES})(?=[^.!?\n]{{0,80}}?\b(?:{_NAME_CAPACITY})\b)",
         r"outside (?:of )?china",
         r"ex-china",
         r"non-chinese",
@@ -335,6 +361,15 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         r"years to (?:build|develop|permit|bring)",
         r"deadlines?",
         r"milestones?",
+        # talking about a horizon or dates ahead is discussing timelines
+        r"horizons?",
+        r"time[- ]?frames?",
+        r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
+        r"multi)[- ]years? (?:plan|programme|program|window|outlook|timeframe)",
+        r"by (?:the )?(?:mid-|early |late |end[- ](?:of )?)?(?:20\d\d|the end of the decade)",
+        r"within (?:a|the next|\w+) (?:years?|decades?)",
+        r"over the (?:next|coming) (?:\w+ )?(?:years?|decades?)",
+        r"(?:scheduled|targeted|expected|slated) (?:for|in|to (?:start|begin|open)) \w+",
     ),
     "china_policy": (
         r"export controls?",

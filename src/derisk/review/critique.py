@@ -3,6 +3,14 @@
 Prose is assembled from templates over the evidence, so every sentence in a critique
 can be traced to a verdict, a topic or a rating signal. An optional LLM may rephrase
 the bottom line and takeaway (review.llm) but never changes a verdict or its evidence.
+
+Sections are decided per *sentence*, so no sentence is listed twice: a sentence with a
+figure that slips (contradicted, outdated, optimistic) or a framing slip goes under
+Where It Slips (with any of its figures that held noted there); else one whose figures
+hold (supported, consistent) under What Holds Up; else a checkable sentence the dataset
+cannot settle under Could Not Be Checked. Verdict names come from derisk.vocabulary and a
+name the vocabulary lacks is simply never seen. What's Missing lists only omitted topics
+the article has reason to cover (review.scope).
 """
 
 from __future__ import annotations
@@ -10,11 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from derisk.review import prose
 from derisk.review.coverage import CoverageFacts, TopicResult, coverage
-from derisk.review.framing import Slip, framing_slips
+from derisk.review.framing import KINDS, Slip, framing_slips
+from derisk.review.predict import check_predictions
 from derisk.review.ratings import Rating, rate
+from derisk.review.scope import judge
 from derisk.review.verify import FactBase, Verdict, verify
-from derisk.vocabulary import CHECKED_VERDICTS, WRONG_VERDICTS
+from derisk.vocabulary import CHECKED_VERDICTS, HOLDING_VERDICTS, SLIP_VERDICTS
 
 CRITERIA = (
     "claim_clarity",
@@ -26,8 +37,15 @@ CRITERIA = (
 MAX_NAMED_OMISSIONS = 3
 #: What's Missing lists at most this many omitted topics, most important first: critics
 #: name the few omissions that change the picture, not a checklist (the full checklist
-#: is in `coverage`). Calibrated on shared/review_examples, where critics list 0-4.
-MAX_MISSING = 4
+#: is in `coverage`). Critics in shared/review_examples list 0-2.
+MAX_MISSING = 3
+#: Verdicts listed under What Holds Up and Where It Slips (derisk.vocabulary).
+HOLDS_VERDICTS = HOLDING_VERDICTS
+#: Could Not Be Checked lists at most this many sentences (the claims table has them all).
+MAX_UNCHECKED = 6
+#: The verify stage's wording for "nothing on record", said for a reader.
+NO_ROWS = "no matching rows in the dataset"
+NO_ROWS_READER = "the dataset holds no figure to check it against"
 MISSING_PRIORITY = (
     "midstream",
     "heavy_vs_light",
@@ -61,6 +79,8 @@ class Critique:
     source: str = ""
     word_count: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Checkable sentences the dataset cannot settle (unverifiable), with why.
+    could_not_check: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """The JSON contract: title, date, highlights ... ratings, claims."""
@@ -70,11 +90,13 @@ class Critique:
             "highlights": self.highlights,
             "holds_up": self.holds_up,
             "slips": self.slips,
+            "could_not_check": self.could_not_check,
             "missing": [
                 {"topic": t.label, "why": t.why, "evidence": [e.to_dict() for e in t.evidence]}
                 for t in self.missing
             ],
             "coverage": {t.topic: t.covered for t in self.coverage},
+            "out_of_scope": [t.topic for t in self.coverage if not t.covered and not t.in_scope],
             "bottom_line": self.bottom_line,
             "investor_takeaway": self.investor_takeaway,
             "ratings": {
@@ -114,6 +136,7 @@ class Reviewer:
 
         claims = extract_claims(article, self.lexicon)
         verdicts = verify(claims, self.facts, article.date)  # type: ignore[attr-defined]
+        verdicts = check_predictions(claims, verdicts, self.store, article.date)  # type: ignore[attr-defined]
         topics = coverage(article.text, self.store, self.coverage_facts)  # type: ignore[attr-defined]
         # Ratings count sentences: a sentence's further figures (part > 0) are not extra claims.
         sentences = [c for c in claims if getattr(c, "part", 0) == 0]
@@ -164,6 +187,75 @@ def highlights(claims: list, verdicts: list[Verdict]) -> list[str]:
     return out
 
 
+@dataclass
+class Sections:
+    """The critic's lists, one entry per sentence, and what the prose needs from them."""
+
+    holds_up: list[str] = field(default_factory=list)
+    slips: list[str] = field(default_factory=list)
+    could_not_check: list[str] = field(default_factory=list)
+    found: prose.Findings = field(default_factory=prose.Findings)
+
+
+def _slip_line(text: str, wrong: list[Verdict], slip: Slip | None) -> str:
+    parts = [f"{v.verdict}: {v.explanation}{_cite(v)}" for v in wrong]
+    if slip is not None:
+        ids = "; ".join(sorted({e.source_id for e in slip.evidence}))
+        parts.append(f"framing: {slip.why}" + (f" [{ids}]" if ids else ""))
+    return f"{_short(text)} — " + "; ".join(parts)
+
+
+def _held_figure(v: Verdict) -> str:
+    """A figure that holds in a sentence listed as a slip, named by its figure.
+
+    The sentence is listed once (under Where It Slips); the figure still gets its credit.
+    """
+    return f"{prose.subject(v.claim)} holds up — {v.explanation}{_cite(v)}"
+
+
+def sections(verdicts: list[Verdict], framing: list[Slip]) -> Sections:
+    """Each sentence in one section: slips first, then what holds, then what can't be checked."""
+    by_sentence: dict[int, list[Verdict]] = {}
+    for v in verdicts:
+        by_sentence.setdefault(getattr(v.claim, "sentence_index", id(v)), []).append(v)
+    slip_of = {s.text: s for s in framing}
+    out = Sections()
+    for vs in by_sentence.values():
+        text = vs[0].claim.text  # type: ignore[attr-defined]
+        wrong = [v for v in vs if v.verdict in SLIP_VERDICTS]
+        held = [v for v in vs if v.verdict in HOLDS_VERDICTS]
+        slip = slip_of.pop(text, None)
+        out.found.checked += any(v.verdict in CHECKED_VERDICTS for v in vs)
+        if wrong or slip is not None:
+            out.slips.append(_slip_line(text, wrong, slip))
+            out.holds_up += [_held_figure(v) for v in held]
+            out.found.slipped += [v.claim for v in wrong]
+            out.found.held += [v.claim for v in held]
+            out.found.framing += [KINDS.get(slip.kind, "frames it misleadingly")] if slip else []
+        elif held:
+            why = "; ".join(f"{v.explanation}{_cite(v)}" for v in held)
+            out.holds_up.append(f"{_short(text)} — {why}")
+            out.found.held += [v.claim for v in held]
+        elif any(v.verdict == "unverifiable" for v in vs):
+            out.found.unchecked += 1
+            if len(out.could_not_check) < MAX_UNCHECKED:
+                v = next(v for v in vs if v.verdict == "unverifiable")
+                why = NO_ROWS_READER if v.explanation == NO_ROWS else v.explanation
+                out.could_not_check.append(f"{_short(text)} — {why}{_cite(v)}")
+    for slip in slip_of.values():  # a framing slip on a sentence with no verdict
+        ids = "; ".join(sorted({e.source_id for e in slip.evidence}))
+        out.slips.append(f"{_short(slip.text)} — framing: {slip.why} [{ids}]")
+        out.found.framing.append(KINDS.get(slip.kind, "frames it misleadingly"))
+    return out
+
+
+def _notes(article: object) -> list[str]:
+    if getattr(article, "date", None) is None:
+        return ["no article date given: claims were checked against the latest records only"]
+    note = getattr(article, "date_note", None)
+    return [note] if note else []
+
+
 def compose(
     article: object,
     claims: list,
@@ -172,90 +264,37 @@ def compose(
     ratings: dict[str, Rating],
     framing: list[Slip] | None = None,
 ) -> Critique:
-    holds = [v for v in verdicts if v.verdict == "supported"]
-    slips = [v for v in verdicts if v.verdict in WRONG_VERDICTS]
-    basis = [v for v in verdicts if v.verdict == "unverifiable" and "basis" in v.explanation]
-    omitted = [t for t in topics if not t.covered]
+    """The critique from the stages' results (coverage judged here by meaning and scope)."""
+    date = getattr(article, "date", None)
+    text = getattr(article, "text", "") or ""
+    topics = judge(topics, claims, text, date.year if date else None)
+    omitted = [t for t in topics if not t.covered and t.in_scope]
     rank = {k: i for i, k in enumerate(MISSING_PRIORITY)}
     missing = sorted(omitted, key=lambda t: rank.get(t.topic, len(rank)))[:MAX_MISSING]
-    checkable = [v for v in verdicts if v.verdict in CHECKED_VERDICTS]
-    holds_up = [f"{_short(v.claim.text)} — {v.explanation}{_cite(v)}" for v in holds]
-    slip_lines = [
-        f"{_short(v.claim.text)} — {v.verdict}: {v.explanation}{_cite(v)}" for v in slips
-    ] + [f"{_short(v.claim.text)} — basis: {v.explanation}{_cite(v)}" for v in basis]
-    for slip in framing or []:
-        ids = "; ".join(sorted({e.source_id for e in slip.evidence}))
-        slip_lines.append(f"{_short(slip.text)} — framing: {slip.why} [{ids}]")
-    opinions = [v for v in verdicts if v.verdict == "opinion"]
-    covered = len(topics) - len(omitted)
-    named = ", ".join(t.label.split(" (")[0].lower() for t in missing[:MAX_NAMED_OMISSIONS])
-    bottom = (
-        f"{len(holds)} of {len(checkable)} claims checked against the dataset hold up"
-        + (f" and {len(slips)} slip" if slips else "")
-        + (f"; {len(framing)} framing problems" if framing else "")
-        + f"; {len(opinions)} statements are opinion or forecast. "
-        + f"It addresses {covered} of {len(topics)} topics a de-risking piece should cover"
-        + (f" and leaves out {named}." if missing else ".")
-    )
-    if not checkable:
-        bottom = (
-            "None of its claims could be checked against the dataset: read it as "
-            f"commentary. It addresses {covered} of {len(topics)} topics"
-            + (f" and leaves out {named}." if missing else ".")
-        )
-    takeaway = investor_takeaway(ratings, missing, slips)
+    parts = sections(verdicts, framing or [])
+    parts.found.missing = [t.topic for t in missing]
     title = getattr(article, "title", None) or "Untitled article"
     return Critique(
         title=title,
-        date=getattr(article, "date", None),
+        date=date,
         highlights=highlights(claims, verdicts),
-        holds_up=holds_up,
-        slips=slip_lines,
+        holds_up=parts.holds_up,
+        slips=parts.slips,
         missing=missing,
         coverage=topics,
-        bottom_line=bottom,
-        investor_takeaway=takeaway,
+        bottom_line=prose.bottom_line(parts.found),
+        investor_takeaway=investor_takeaway(ratings, missing),
         ratings=ratings,
         claims=verdicts,
         source=getattr(article, "source", ""),
         word_count=getattr(article, "word_count", 0),
-        notes=[]
-        if getattr(article, "date", None)
-        else ["no article date given: claims were checked against the latest records only"],
+        notes=_notes(article),
+        could_not_check=parts.could_not_check,
     )
 
 
 def investor_takeaway(
-    ratings: dict[str, Rating], missing: list[TopicResult], slips: list[Verdict]
+    ratings: dict[str, Rating], missing: list[TopicResult], slips: object = None
 ) -> str:
-    """What an investor can use from it, from the ratings and the gaps (template)."""
-    useful = ratings["investor_usefulness"].level
-    money = ratings["financial_transparency"].level
-    risk = ratings["detail_risk_disclosure"].level
-    lead = {
-        "High": "Usable as a starting point for due diligence: it names companies, "
-        "quantities, timelines and catalysts.",
-        "Medium": "Partly usable: some companies, figures or timelines are given, "
-        "but not enough to size a position.",
-        "Low": "Not usable for an investment decision on its own: it gives few named "
-        "companies, quantities, dates or catalysts.",
-    }[useful]
-    parts = [lead]
-    if money != "High":
-        parts.append(
-            "Money figures lack scale, period or payer; check them against filings before "
-            "relying on them."
-        )
-    if risk == "Low":
-        parts.append("It names few execution, price, policy or financing risks.")
-    keys = {t.topic for t in missing}
-    for topic, text in (
-        ("timelines", "Build in project slippage: the dataset's record of delays applies."),
-        ("prices", "Prices are not discussed; margins depend on them."),
-        ("china_policy", "China's quotas and export controls are not weighed."),
-    ):
-        if topic in keys:
-            parts.append(text)
-    if slips:
-        parts.append(f"{len(slips)} of its factual claims do not match the record.")
-    return " ".join(parts)
+    """What an investor can use from it, in step with the four ratings (review.prose)."""
+    return prose.investor_takeaway(ratings, [t.topic for t in missing])

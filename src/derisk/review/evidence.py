@@ -31,8 +31,7 @@ class SourceIndex:
     def __init__(self, store: object) -> None:
         rows = store.table("sources")  # type: ignore[attr-defined]
         self._urls = {
-            str(r.source_id): (None if pd.isna(r.url) else str(r.url))
-            for r in rows.itertuples()
+            str(r.source_id): (None if pd.isna(r.url) else str(r.url)) for r in rows.itertuples()
         }
         self._titles = {str(r.source_id): str(r.title) for r in rows.itertuples()}
 

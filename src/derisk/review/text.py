@@ -28,12 +28,14 @@ import sys
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email.utils import parsedate
 from html.parser import HTMLParser
 from pathlib import Path
 
 from derisk import vocabulary
 from derisk.errors import InputError
+from derisk.review.dates import lenient_date as _lenient_date
+from derisk.review.dates import parse_date as parse_date
+from derisk.review.masthead import read_masthead
 
 MAX_BYTES: int = 20 * 1024 * 1024
 """Larger inputs are refused: no real article is this big, and parsing one would stall
@@ -82,69 +84,9 @@ class Article:
     source: str
     kind: str
     word_count: int
-
-
-# --------------------------------------------------------------------------- dates
-
-#: Month names and abbreviations, lower case ("sept", "september") -> month number.
-_MONTHS = vocabulary.MONTH_NUMBER
-_ISO_DATE = re.compile(
-    r"(\d{4})-(\d{1,2})-(\d{1,2})"
-    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?",
-    re.IGNORECASE,
-)
-_SLASH_DATE = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
-_COMPACT_DATE = re.compile(r"(?:D:)?(\d{4})(\d{2})(\d{2})(?:\d{0,6}(?:Z|[+-]\d{2}'?\d{2}'?)?'?)?")
-_MDY_DATE = re.compile(
-    r"(?:[A-Za-z]+,?\s+)?([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b"
-)
-_DMY_DATE = re.compile(
-    r"(?:[A-Za-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})\b"
-)
-_DATE_EXPECTED = "a date such as 2025-07-10, 2025-07-10T08:00:00Z, July 10, 2025 or 10 July 2025"
-
-
-def parse_date(value: str) -> datetime.date:
-    """Parse the date formats articles and their metadata actually use.
-
-    ISO dates and datetimes (the time and zone are ignored: we want the publication
-    day as printed), "July 10, 2025", "Jul. 10 2025", "10 July 2025", RFC 2822 dates
-    from feeds and PDF "D:20250710..." stamps. Anything else is an InputError rather
-    than a guess, because a wrong date silently shifts which data a claim is checked
-    against.
-    """
-    raw = value.strip() if isinstance(value, str) else ""
-    year = month = day = None
-    if m := _ISO_DATE.fullmatch(raw) or _SLASH_DATE.fullmatch(raw) or _COMPACT_DATE.fullmatch(raw):
-        year, month, day = (int(g) for g in m.groups())
-    elif m := _MDY_DATE.match(raw):
-        month, day, year = _MONTHS.get(m.group(1).lower()), int(m.group(2)), int(m.group(3))
-    elif m := _DMY_DATE.match(raw):
-        day, month, year = int(m.group(1)), _MONTHS.get(m.group(2).lower()), int(m.group(3))
-    elif (parts := parsedate(raw)) is not None:
-        year, month, day = parts[:3]
-    if year is not None and month is not None:
-        try:
-            return datetime.date(year, month, day)
-        except ValueError:
-            raise InputError(
-                "not a valid calendar date", expected=_DATE_EXPECTED, found=value
-            ) from None
-    raise InputError("unrecognised date", expected=_DATE_EXPECTED, found=str(value))
-
-
-def _lenient_date(value: object) -> datetime.date | None:
-    """Metadata dates are optional: an unreadable one is ignored, not an error."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return parse_date(value)
-    except InputError:
-        return None
+    #: Where the date came from (the option, metadata, a dated line, a PDF's creation
+    #: date), for the critique's notes; None when there is no date.
+    date_note: str | None = None
 
 
 # ----------------------------------------------------------------- sentence splitting
@@ -444,34 +386,64 @@ def _attributions(sentences: list[str]) -> Iterator[str | None]:
 
 # ------------------------------------------------------------------------- plain text
 
-_TEXT_HEADER = re.compile(
-    r"(title|date|published|author|byline|source|url)\s*:\s*(.*)", re.IGNORECASE
-)
+_TEXT_HEADER = re.compile(r"#*\s*([A-Za-z][A-Za-z/ _-]{0,30}?)\s*:\s*(.*)")
+#: Header keys read in a plain-text header ("Title: ..."); any other key is accepted only
+#: in a "# KEY: value" comment block (the style of notes pasted above an article).
+_HEADER_KEYS = _words("title headline source date published author byline url outlet outlet/date")
+_TITLE_KEYS = ("title", "headline", "source")
+_HEADER_DATE_KEYS = ("date", "published", "outlet/date", "outlet")
 _LONG_LINE = 100
+_TEXT_TITLE = re.compile(r"#{1,2}\s+(?=\S)")
 
 
-def _text_paragraphs(text: str) -> tuple[list[str], str | None, str | None]:
-    """Plain text: an optional "Title:"/"Date:" header, then blank-line paragraphs.
+def _header(lines: list[str]) -> tuple[dict[str, str], int]:
+    """A leading "Title:"/"Date:" header, or a block of "# KEY: value" comment lines.
 
-    Text pasted from a web page often has one paragraph per line and no blank lines;
-    when no blank line exists and lines are long, each line is taken as a paragraph.
+    Returns the header's keys (lower case) and the index of the first body line. A "#"
+    block ends at the first line not starting with "#"; its lines without a key are
+    continuation notes and are dropped with it.
     """
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    title = date = None
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
     header: dict[str, str] = {}
     j = i
-    while j < len(lines) and (m := _TEXT_HEADER.fullmatch(lines[j].strip())):
-        header.setdefault(m.group(1).lower(), m.group(2).strip())
+    commented = i < len(lines) and lines[i].lstrip().startswith("#")
+    while j < len(lines):
+        line = lines[j].strip()
+        m = _TEXT_HEADER.fullmatch(line)
+        key = m.group(1).strip().lower() if m else ""
+        if commented and line.startswith("#") and (m is None or key):
+            if m and (key in _HEADER_KEYS or m.group(1).isupper()):
+                header.setdefault(key, m.group(2).strip())
+            elif not header:
+                break  # "# A heading": a title line, not a header block
+        elif not commented and m and key in _HEADER_KEYS:
+            header.setdefault(key, m.group(2).strip())
+        else:
+            break
         j += 1
-    if "title" in header or "date" in header:
-        title = header.get("title") or None
-        date = header.get("date") or header.get("published") or None
-        lines = lines[j:]
-    body = "\n".join(lines)
+    if not header or not (set(header) & {*_TITLE_KEYS, *_HEADER_DATE_KEYS}):
+        return {}, 0
+    return header, j
+
+
+def _text_paragraphs(text: str) -> tuple[list[str], str | None, str | None]:
+    """Plain text: an optional header ("Title:"/"Date:" or "# KEY: value"), then paragraphs.
+
+    Text pasted from a web page often has one paragraph per line and no blank lines;
+    when no blank line exists and lines are long, each line is taken as a paragraph.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    header, start = _header(lines)
+    title = next((header[k] for k in _TITLE_KEYS if header.get(k)), None)
+    if title and "://" in title:
+        title = None  # "Source: https://..." names a page, not a title
+    date = next((header[k] for k in _HEADER_DATE_KEYS if header.get(k)), None)
+    body = "\n".join(lines[start:])
     paras = _paragraphs(body)
+    if paras and _TEXT_TITLE.match(paras[0]):
+        paras[0] = _TEXT_TITLE.sub("", paras[0], count=1)  # "# Title" in a .txt file
     if len(paras) == 1:
         raw_lines = [ln for ln in body.split("\n") if ln.strip()]
         if len(raw_lines) > 1 and statistics.median(len(ln) for ln in raw_lines) > _LONG_LINE:
@@ -1206,10 +1178,12 @@ def read_article_bytes(
         text, meta_title, meta_date = _pdf_extract(data, name)
         return article_from_text(
             text,
-            title=title if title is not None else meta_title,
-            date=date if date is not None else meta_date,
+            title=title,
+            date=date,
             source=name,
             kind="pdf",
+            pdf_title=meta_title,
+            pdf_date=meta_date,
         )
     text = _decode(data, name)
     if name == "-":
@@ -1275,13 +1249,17 @@ def article_from_text(
     date: datetime.date | None = None,
     source: str = "<text>",
     kind: str = "text",
+    pdf_title: str | None = None,
+    pdf_date: datetime.date | None = None,
 ) -> Article:
     """Build an :class:`Article` from already-decoded text of the given kind.
 
     ``kind`` says how to read ``text``: "html" extracts the main text and metadata,
     "markdown" strips syntax and reads front matter, "pdf" rebuilds paragraphs from
     extracted lines, "text" honours a leading "Title:"/"Date:" header. Explicit
-    ``title``/``date`` arguments win over anything found in the text.
+    ``title``/``date`` arguments win over anything found in the text; otherwise
+    review.masthead picks them (a PDF's ``/Title`` and ``/CreationDate``, passed as
+    ``pdf_title``/``pdf_date``, are its last resort) and ``date_note`` says which.
     """
     if kind not in KINDS:
         raise InputError("unknown article kind", expected=" | ".join(KINDS), found=str(kind))
@@ -1293,10 +1271,12 @@ def article_from_text(
     elif kind == "markdown":
         paras, meta_title, meta_date = _markdown_paragraphs(text)
     elif kind == "pdf":
-        paras = _pdf_paragraphs(text)
+        paras, meta_title = _pdf_paragraphs(text), pdf_title
     else:
         paras, meta_title, meta_date = _text_paragraphs(text)
     paras = [p for p in paras if _HAS_WORD.search(p)]
+    mast = read_masthead(paras, kind, meta_title, meta_date, pdf_date=pdf_date)
+    paras = [p for i, p in enumerate(paras) if i not in mast.drop]
     body = "\n\n".join(paras)
     word_count = len(_WORD.findall(body))
     if word_count == 0:
@@ -1305,10 +1285,11 @@ def article_from_text(
             file=source,
             expected="an article with text",
         )
-    if title is None and meta_title:
-        title = " ".join(meta_title.split()) or None
+    if title is None and mast.title:
+        title = " ".join(mast.title.split()) or None
+    date_note = "article date as given (--date)" if date is not None else mast.date_note
     if date is None:
-        date = _lenient_date(meta_date)
+        date = mast.date
     elif isinstance(date, datetime.datetime):
         date = date.date()
 
@@ -1330,4 +1311,5 @@ def article_from_text(
         source=source,
         kind=kind,
         word_count=word_count,
+        date_note=date_note,
     )

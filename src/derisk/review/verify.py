@@ -1,15 +1,19 @@
 """Check claims against the store, with the article's date in mind.
 
-A claim is compared only with rows on the same basis: a share of separation is not
-checked against a share of mining, a share of magnet rare earths not against a share
-of all rare earths, tonnes of oxide not against tonnes of element. When the only rows
-on hand are on another basis the verdict is `unverifiable` and the evidence says why.
+Match before you judge (derisk.review.match): a claim is compared only with rows that
+answer it: the same subject (country, company, plant, bloc), metric, stage, element or
+group, basis, market and period. A share of separation is not checked against a share
+of mining, an ownership stake or a policy cap not against any market share, a price in
+Europe not against a US price floor, one plant's capacity not against another's. When
+nothing matches, the verdict is `unverifiable` and the evidence shows the nearest rows
+and why they do not answer the claim; a wrong "contradicted" is the worst mistake.
 
-Verdicts: `supported` (a row on the same basis agrees within tolerance), `contradicted`
-(rows on the same basis exist for the period and none agrees), `outdated` (agrees with
-what was on record when the article was written but not with the latest rows, or the
-reverse), `unverifiable` (nothing on the same basis), `opinion` (opinion or speculation
-is never verified). Each checker below owns one metric; METRIC_CHECKERS maps them.
+Verdicts: `supported` (a matching row agrees within tolerance), `contradicted` (matching
+rows on record at the article's date disagree), `outdated` (agrees with what was on
+record then but not with the latest rows, or the reverse), `unverifiable` (nothing
+matches), `opinion` (opinion or speculation is never verified). Each checker owns one
+metric; METRIC_CHECKERS maps them. Checkers live here (shares, tonnages, awards,
+quotas, demand) and in derisk.review.checks (prices, stakes and targets, events, plants).
 """
 
 from __future__ import annotations
@@ -17,22 +21,40 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
 from derisk import vocabulary
-from derisk.data.record import source_dates
-from derisk.review.evidence import Evidence, SourceIndex
+from derisk.review.checks.events import check_policy
+from derisk.review.checks.plants import check_facility
+from derisk.review.checks.prices import check_price, check_price_floor
+from derisk.review.checks.stakes import check_ownership, check_target
+from derisk.review.evidence import Evidence
+from derisk.review.facts import Candidate, FactBase
+from derisk.review.match import (
+    AMOUNT_TOLERANCE,
+    MONEY_TOLERANCE,
+    SHARE_TOLERANCE_PP,
+    Result,
+    claim_group,
+    entity_keys,
+    explain,
+    judge,
+    unmatched,
+)
 
-#: Percentage points a share may differ by and still agree (reported figures are
-#: rounded and sources differ by a few points for the same year).
-SHARE_TOLERANCE_PP = 4.0
-#: Relative tolerance for tonnages, money and prices.
-AMOUNT_TOLERANCE = 0.10
-#: Money figures must match more tightly: awards are exact amounts.
-MONEY_TOLERANCE = 0.03
-# Undated statements are taken as current as of their source's year.
+__all__ = [
+    "AMOUNT_TOLERANCE",
+    "MONEY_TOLERANCE",
+    "SHARE_TOLERANCE_PP",
+    "Candidate",
+    "FactBase",
+    "METRIC_CHECKERS",
+    "Verdict",
+    "verify",
+    "verify_claim",
+]
 
 #: Claim groups that stage_shares rows measure on their own (magnet and heavy rare
 #: earths); a claim about another group is compared with the all-REE rows.
@@ -61,96 +83,6 @@ class Verdict:
         }
 
 
-@dataclass
-class Candidate:
-    """One stored fact a claim can be compared with."""
-
-    value: float
-    year: int | None
-    evidence: Evidence
-    label: str = ""
-
-
-@dataclass
-class FactBase:
-    """The store's tables, read once and indexed for the checkers (batch-friendly)."""
-
-    store: object
-    sources: SourceIndex = field(init=False)
-    tables: dict[str, pd.DataFrame] = field(init=False, default_factory=dict)
-    source_year: dict[str, int] = field(init=False, default_factory=dict)
-    _memo: dict[tuple, object] = field(init=False, default_factory=dict)
-
-    def memo(self, key: tuple, build: Callable[[], object]):  # noqa: ANN201
-        """Rows a checker selects depend only on the store and the claim's shape (entity,
-        stage, basis, year), never on its value: select them once per shape."""
-        if key not in self._memo:
-            self._memo[key] = build()
-        return self._memo[key]
-
-    def __post_init__(self) -> None:
-        self.sources = SourceIndex(self.store)
-        names = (
-            "stage_shares",
-            "mine_production",
-            "reserves",
-            "funding",
-            "events",
-            "benchmarks",
-            "facilities",
-            "prices",
-            "china_quotas",
-            "demand_projections",
-        )
-        for name in names:
-            self.tables[name] = self.store.table(name)  # type: ignore[attr-defined]
-        # Publication dates come from the one home of dates of record (derisk.data.record).
-        for source_id, date in source_dates(self.store).items():
-            if date is not None:
-                self.source_year[source_id] = date.start.year
-        self.dataset_year = max(self.source_year.values(), default=dt.date.today().year)
-
-    def published(self, source_id: str) -> int | None:
-        """The year a row entered the record: its earliest dated source's year."""
-        years = [self.source_year.get(s.strip()) for s in str(source_id).split(";")]
-        return min((y for y in years if y is not None), default=None)
-
-    def year_of(self, year: object, source_id: str) -> int | None:
-        """A row's data year; None when the row is undated.
-
-        The source's publication year is when a figure entered the record, not the year
-        it describes: using it as the data year made undated figures look newest.
-        """
-        if year is not None and not pd.isna(year):
-            return int(year)  # type: ignore[call-overload]
-        return None
-
-    def recorded_year(self, source_id: str) -> int | None:
-        """The year a row's earliest source was published: when it entered the record."""
-        return self.published(source_id)
-
-    def ev(self, table: str, key: str, value: str, source_id: str, note: str | None = None):
-        return self.sources.evidence(table, key, value, source_id, note)
-
-
-# -- helpers ---------------------------------------------------------------------------
-def _entity_keys(claim: object, kind: str | tuple[str, ...]) -> list[str]:
-    kinds = (kind,) if isinstance(kind, str) else kind
-    return [e.key for e in getattr(claim, "entities", ()) if e.kind in kinds]
-
-
-def _group(claim: object) -> str:
-    """all_ree, magnet_ree, heavy, light or an element symbol the claim is about."""
-    groups = _entity_keys(claim, "group")
-    for key in vocabulary.GROUP_PRECEDENCE:
-        if key in groups:
-            return key
-    elements = _entity_keys(claim, "element")
-    if elements:
-        return elements[0]
-    return vocabulary.FALLBACK_GROUP
-
-
 def _row_group(label: str) -> str:
     text = str(label).lower()
     if re.search(r"hree|heavy|dysprosium|terbium|\bdy\b|\btb\b", text):
@@ -162,145 +94,50 @@ def _row_group(label: str) -> str:
     return "all_ree"
 
 
-def _agrees(claimed: float, fact: float, bound: str | None, tolerance: float) -> bool:
-    if bound == "at_least":
-        return fact >= claimed - tolerance
-    if bound == "at_most":
-        return fact <= claimed + tolerance
-    return abs(fact - claimed) <= tolerance
-
-
-def _known_by(c: Candidate, article_year: int, known: Callable[[str], int | None]) -> bool:
-    """Whether a row was on record when the article was written.
-
-    A figure for an earlier year counts (statistics are revised, not invented); a figure
-    for the article's own year counts only if its source was out by then, since annual
-    figures are published after the year ends.
-    """
-    if c.year is None or c.year > article_year:
-        return False
-    published = known(c.evidence.source_id)
-    return c.year < article_year or published is None or published <= article_year
-
-
-def _judge(
-    claim: object,
-    candidates: list[Candidate],
-    article_year: int | None,
-    tolerance: Callable[[float], float],
-    what: str,
-    known: Callable[[str], int | None] = lambda source_id: None,
-) -> tuple[str, tuple[Evidence, ...], str]:
-    """Compare with the rows on record when the article was written and with the latest."""
-    q = claim.quantity  # type: ignore[attr-defined]
-    bound = getattr(q, "bound", None)
-    claim_year = getattr(claim, "year", None)
-    dated = [c for c in candidates if c.year is not None]
-    if claim_year is not None:
-        same = [c for c in dated if c.year == claim_year]
-        if same:
-            ok = [c for c in same if _agrees(q.value, c.value, bound, tolerance(q.value))]
-            chosen = ok or sorted(same, key=lambda c: abs(c.value - q.value))
-            verdict = "supported" if ok else "contradicted"
-            return verdict, tuple(c.evidence for c in chosen[:3]), _explain(q, chosen[0], what)
-    if not candidates:
-        return "unverifiable", (), f"no {what} on record"
-    if not dated:
-        return _judge_undated(q, bound, candidates, tolerance, what)
-    pool = dated
-    latest_year = max((c.year for c in dated), default=None)
-    now = [c for c in pool if c.year == latest_year] if latest_year else pool
-    then = now
-    if article_year is not None and dated:
-        before = [c for c in dated if _known_by(c, article_year, known)]
-        if before:
-            then_year = max(c.year for c in before)  # type: ignore[type-var]
-            then = [c for c in before if c.year == then_year]
-    ok_now = [c for c in now if _agrees(q.value, c.value, bound, tolerance(q.value))]
-    ok_then = [c for c in then if _agrees(q.value, c.value, bound, tolerance(q.value))]
-    if ok_now and (ok_then or then is now):
-        return "supported", tuple(c.evidence for c in ok_now[:3]), _explain(q, ok_now[0], what)
-    if ok_then and not ok_now:
-        closest = min(now, key=lambda c: abs(c.value - q.value))
-        return (
-            "outdated",
-            (ok_then[0].evidence, closest.evidence),
-            f"true when written ({_explain(q, ok_then[0], what)}), but the latest record "
-            f"is {closest.label} ({closest.year})",
-        )
-    if ok_now and not ok_then:
-        closest = min(then, key=lambda c: abs(c.value - q.value))
-        return (
-            "outdated",
-            (ok_now[0].evidence, closest.evidence),
-            f"matches the latest record ({_explain(q, ok_now[0], what)}), not what was on "
-            f"record at the article's date ({closest.label}, {closest.year})",
-        )
-    closest = sorted(now, key=lambda c: abs(c.value - q.value))
-    return "contradicted", tuple(c.evidence for c in closest[:3]), _explain(q, closest[0], what)
-
-
-def _judge_undated(
-    q: object,
-    bound: str | None,
-    candidates: list[Candidate],
-    tolerance: Callable[[float], float],
-    what: str,
-) -> tuple[str, tuple[Evidence, ...], str]:
-    """Only undated figures on record: they may agree with a claim, never refute it.
-
-    An undated figure cannot be placed before or after the claim's period, so treating
-    it as the newest record would contradict claims about other years (issue 10).
-    """
-    value = q.value  # type: ignore[attr-defined]
-    ok = [c for c in candidates if _agrees(value, c.value, bound, tolerance(value))]
-    if ok:
-        return "supported", tuple(c.evidence for c in ok[:3]), _explain(q, ok[0], what)
-    closest = sorted(candidates, key=lambda c: abs(c.value - value))
-    return (
-        "unverifiable",
-        tuple(c.evidence for c in closest[:3]),
-        f"only undated figures on record, which cannot settle it: {_explain(q, closest[0], what)}",
-    )
-
-
-def _explain(q: object, c: Candidate, what: str) -> str:
-    return f"article: {q.text}; data: {c.label} ({what}, {c.year or 'undated'})"  # type: ignore[attr-defined]
-
-
 # -- checkers, one per metric -----------------------------------------------------------
-def check_share(claim: object, facts: FactBase, article_year: int | None):
+_IMPORTER = re.compile(r"\b(?:imports?|imported|relian\w*|dependen\w*|depends?)\b", re.I)
+
+
+def check_share(claim: object, facts: FactBase, article_date: dt.date | None) -> Result | None:
+    """A country's share of world output at one stage, on the same group and basis."""
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit != "percent":
         return None
-    countries = _entity_keys(claim, "country") or ["CHN"]
+    countries = entity_keys(claim, "country")
+    others = entity_keys(claim, ("bloc", "company", "facility"))
     stage = getattr(claim, "stage", None) or "mining"
-    group = _group(claim)
+    group = claim_group(claim)
+    capacity = bool(re.search(r"capacit", claim.text, re.I))  # type: ignore[attr-defined]
+    if not countries:
+        what = f"a share for {', '.join(others)}" if others else "a share with no country named"
+        return unmatched((), f"{what}; stage_shares holds countries' shares of world output")
     candidates, other_basis = facts.memo(
-        ("share", tuple(countries), stage, group),
-        lambda: _share_pool(facts, countries, stage, group),
+        ("share", tuple(countries), stage, group, capacity),
+        lambda: _share_pool(facts, countries, stage, group, capacity),
     )
     if not candidates:
         if other_basis:
-            return (
-                "unverifiable",
-                tuple(c.evidence for c in other_basis[:2]),
+            return unmatched(
+                other_basis,
                 f"the data has {stage} shares only on another basis "
-                f"({other_basis[0].label}); not comparable with a claim about {group}",
+                f"({other_basis[0].label}); not comparable with a claim about {group}"
+                + (" capacity" if capacity else ""),
             )
         return None
-    return _judge(
-        claim,
-        candidates,
-        article_year,
-        lambda v: SHARE_TOLERANCE_PP,
-        f"share of {stage}",
-        facts.published,
+    verdict = judge(
+        claim, candidates, article_date, lambda v: SHARE_TOLERANCE_PP, f"share of {stage}"
     )
+    ambiguous = len(countries) > 1 or bool(others) or _IMPORTER.search(claim.text)  # type: ignore[attr-defined]
+    if verdict[0] == "contradicted" and ambiguous:
+        # "Myanmar supplies 40% of China's feed", "the EU imports 98% from China": the
+        # figure may be a share of one country's supply, not of world output.
+        why = "the sentence names several parties or imports, so the figure may not be a "
+        return unmatched(list(verdict[1]), f"{why}share of world output: {verdict[2]}")
+    return verdict
 
 
 def _share_pool(
-    facts: FactBase, countries: list[str], stage: str, group: str
+    facts: FactBase, countries: list[str], stage: str, group: str, capacity: bool = False
 ) -> tuple[list[Candidate], list[Candidate]]:
     rows = facts.tables["stage_shares"]
     rows = rows[
@@ -319,10 +156,12 @@ def _share_pool(
             f"{r.value_text} %",
             r.source_id,
         )
-        c = Candidate(float(r.value), facts.year_of(r.year, r.source_id), ev, label)
-        row_group = _row_group(r.element_or_group)
-        if "outlook" in str(r.element_or_group) or "capacity" in str(r.element_or_group):
-            continue  # projections and capacity shares are not output shares
+        c = facts.candidate(r, facts.year_of(r.year, r.source_id), ev, label)
+        c.low = c.high = None  # a share is compared with its value, within tolerance
+        name = str(r.element_or_group)
+        if "outlook" in name or str(r.measure) != "share":
+            continue  # projections and other measures are not output shares
+        row_group = _row_group(name)
         wanted = group if group in _OWN_SHARE_GROUPS else None
         if stage == "magnet":
             wanted = "magnet_product"
@@ -330,14 +169,43 @@ def _share_pool(
             wanted = "heavy"
         if wanted is None:
             wanted = "all_ree"
-        (candidates if row_group == wanted else other_basis).append(c)
+        same_basis = row_group == wanted and ("capacity" in name) == capacity
+        (candidates if same_basis else other_basis).append(c)
     return candidates, other_basis
 
 
-def check_production(claim: object, facts: FactBase, article_year: int | None):
+#: Words that make a figure the world's, whatever country the sentence names later.
+_WORLD = re.compile(r"\b(?:world(?:'s|wide)?|global(?:ly)?)\b", re.IGNORECASE)
+
+
+def figure_subject(claim: object, countries: list[str]) -> tuple[list[str], bool]:
+    """The countries a figure is about, and whether that attribution is certain.
+
+    In "World reserves total 85 Mt, of which China holds 44 Mt" the first figure is the
+    world's: a country is the figure's subject only if it is named before the figure;
+    a world word nearer the figure makes it the world's (WLD). With several figures and
+    no country named before this one, the attribution is uncertain.
+    """
     q = claim.quantity  # type: ignore[attr-defined]
-    countries = _entity_keys(claim, "country")
-    if q is None or q.unit != "t" or not countries:
+    text = claim.text  # type: ignore[attr-defined]
+    at = text.find(q.text) if q is not None else -1
+    before = text[:at] if at >= 0 else text
+    named = [e for e in getattr(claim, "entities", ()) if e.kind == "country"]
+    last_country = max((before.rfind(e.name) for e in named), default=-1)
+    world = [m.end() for m in _WORLD.finditer(before)]
+    if world and world[-1] > last_country:
+        return ["WLD"], True
+    several = len(getattr(claim, "quantities", ())) > 1
+    return countries, last_country >= 0 or not several
+
+
+def check_production(claim: object, facts: FactBase, article_date: dt.date | None):
+    q = claim.quantity  # type: ignore[attr-defined]
+    countries = entity_keys(claim, "country")
+    if q is None or q.unit != "t":
+        return None
+    countries, certain = figure_subject(claim, countries)
+    if not countries:
         return None
     table = "reserves" if claim.metric == "reserves" else "mine_production"  # type: ignore[attr-defined]
     last, candidates = facts.memo(
@@ -354,16 +222,18 @@ def check_production(claim: object, facts: FactBase, article_year: int | None):
         )
     if not candidates:
         return None
-    verdict = _judge(
-        claim,
-        candidates,
-        article_year,
-        lambda v: AMOUNT_TOLERANCE * v,
-        table.replace("_", " "),
-        facts.published,
+    verdict = judge(
+        claim, candidates, article_date, lambda v: AMOUNT_TOLERANCE * v, table.replace("_", " ")
     )
     if verdict[0] == "contradicted" and table == "reserves":
-        return _older_edition(claim, facts, countries, verdict)
+        verdict = _older_edition(claim, facts, countries, verdict)
+    if verdict[0] == "contradicted" and not certain:
+        return (
+            "unverifiable",
+            verdict[1],
+            "the sentence gives several figures and this one cannot be tied to a country "
+            f"with certainty; nearest record: {verdict[2]}",
+        )
     return verdict
 
 
@@ -411,8 +281,8 @@ def _production_pool(
             table, f"country={r['country']}", f"{r['value_text']} {r['unit']}", r["source_id"]
         )
     candidates = [
-        Candidate(
-            float(r.value),
+        facts.candidate(
+            r,
             facts.year_of(r.year, r.source_id),
             facts.ev(
                 table,
@@ -421,13 +291,16 @@ def _production_pool(
                 r.source_id,
             ),
             f"{r.value_text} {r.unit}",
+            float(r.value),
         )
         for r in rows.itertuples()
     ]
+    for c in candidates:
+        c.low = c.high = None
     return last, candidates
 
 
-def check_funding(claim: object, facts: FactBase, article_year: int | None):
+def check_funding(claim: object, facts: FactBase, article_date: dt.date | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit not in vocabulary.CURRENCIES:
         return None
@@ -440,7 +313,7 @@ def check_funding(claim: object, facts: FactBase, article_year: int | None):
     )
     matches = [c for c in candidates if abs(c.value - q.value) <= MONEY_TOLERANCE * q.value]
     if matches:
-        return "supported", tuple(c.evidence for c in matches[:3]), _explain(q, matches[0], "award")
+        return "supported", tuple(c.evidence for c in matches[:3]), explain(q, matches[0], "award")
     if candidates and names:
         closest = sorted(candidates, key=lambda c: abs(c.value - q.value))[:2]
         return (
@@ -466,8 +339,8 @@ def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidat
             mask |= text.str.contains(rf"\b{re.escape(token)}\b", regex=True)
         rows = rows[mask]
     candidates = [
-        Candidate(
-            float(r.value),
+        facts.candidate(
+            r,
             facts.year_of(r.year, r.source_id),
             facts.ev(
                 "funding",
@@ -476,182 +349,73 @@ def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidat
                 r.source_id,
             ),
             f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}",
+            float(r.value),
         )
         for r in rows.itertuples()
     ]
     return candidates
 
 
-def check_price_floor(claim: object, facts: FactBase, article_year: int | None):
-    q = claim.quantity  # type: ignore[attr-defined]
-    if q is None or "kg" not in str(q.unit):
-        return None
-    candidates = facts.memo(("price_floor",), lambda: _price_floor_pool(facts))
-    if not candidates:
-        return None
-    return _judge(claim, candidates, None, lambda v: 0.01 * v, "price floor")
-
-
-def _price_floor_pool(facts: FactBase) -> list[Candidate]:
-    rows = facts.tables["benchmarks"]
-    rows = rows[rows["metric"].astype(str).str.contains("price", case=False)]
-    candidates = []
-    for r in rows.itertuples():
-        match = re.match(r"\s*([\d.,]+)", str(r.value_text))
-        if not match:
-            continue
-        value = float(match.group(1).replace(",", ""))
-        candidates.append(
-            Candidate(
-                value,
-                facts.recorded_year(r.source_id),
-                facts.ev(
-                    "benchmarks",
-                    f"jurisdiction={r.jurisdiction}, target={r.target}",
-                    str(r.value_text),
-                    r.source_id,
-                ),
-                f"{r.target}: {r.value_text}",
-            )
-        )
-    return candidates
-
-
-def check_policy(claim: object, facts: FactBase, article_year: int | None):
-    """Export controls: the number of elements and the year they were imposed."""
-    q = claim.quantity  # type: ignore[attr-defined]
-    year = getattr(claim, "year", None)
-    month = _month(claim.text) if year is not None else None  # type: ignore[attr-defined]
-    listed = facts.memo(("policy", year, month), lambda: _controls(facts, year, month))
-    evidence = tuple(ev for _, ev in listed)
-    if q is not None and q.unit == "count" and claim.metric in ("element_count", "policy_event"):  # type: ignore[attr-defined]
-        counts = [len(affected) for affected, _ in listed]
-        cumulative = sum(counts)
-        if q.value in counts or q.value == cumulative:
-            return (
-                "supported",
-                evidence[:3],
-                f"article: {q.text}; data: export controls on {counts} elements "
-                f"({cumulative} in all) in {year or 'the record'}",
-            )
-        if counts:
-            return (
-                "contradicted",
-                evidence[:3],
-                f"article: {q.text}; data: {counts} elements per announcement",
-            )
-    elements = set(_entity_keys(claim, "element"))
-    if elements and year is not None and len(listed):
-        hit = [ev for affected, ev in listed if elements & affected]
-        if hit:
-            return (
-                "supported",
-                tuple(hit[:3]),
-                f"controls on {', '.join(sorted(elements))} in {year}",
-            )
-        return (
-            "contradicted",
-            evidence[:3],
-            f"no control on {', '.join(sorted(elements))} in {year}",
-        )
-    return None
-
-
-MONTH_WORD = re.compile(r"\b(" + "|".join(vocabulary.MONTHS) + r")\b")
-
-
-def _month(text: str) -> int | None:
-    """The month a sentence names ("in April 2025"), capitalised as a month is."""
-    found = MONTH_WORD.search(text)
-    return vocabulary.month_number(found.group(1)) if found else None
-
-
-def _controls(
-    facts: FactBase, year: int | None, month: int | None = None
-) -> list[tuple[set[str], Evidence]]:
-    """China's element-specific export controls (in a year and month, if given)."""
-    rows = facts.tables["events"]
-    rows = rows[rows["type"].astype(str).str.contains("export_control")]
-    rows = rows[rows["actor"].astype(str).str.contains("China")]
-    rows = rows[~rows["elements_affected"].astype(str).str.contains("all|magnets|techn")]
-    if year is not None:
-        rows = rows[rows["year"] == year]
-    if month is not None:
-        rows = rows[rows["date"].astype(str).str.startswith(f"{year}-{month:02d}")]
-    return [
-        (
-            set(str(r.elements_affected).split(";")),
-            facts.ev(
-                "events", f"date={r.date}, actor={r.actor}", f"{r.elements_affected}", r.source_id
-            ),
-        )
-        for r in rows.itertuples()
-    ]
-
-
-def check_facility(claim: object, facts: FactBase, article_year: int | None):
-    keys = _entity_keys(claim, "facility")
-    if not keys:
-        return None
-    found = facts.memo(("facility", tuple(keys)), lambda: _facility_row(facts, keys))
-    if found is None:
-        return None
-    r, ev = found
-    text = claim.text.lower()  # type: ignore[attr-defined]
-    said = None
-    if re.search(r"\b(operat|began|begun|started|commission|opened|producing)", text):
-        said = "operating"
-    elif "under construction" in text or "being built" in text:
-        said = "construction"
-    elif re.search(r"cancel|scrapp|abandon", text):
-        said = "cancelled"
-    q = claim.quantity  # type: ignore[attr-defined]
-    if q is not None and q.unit == "t" and pd.notna(r["value"]):
-        verdict = (
-            "supported"
-            if abs(q.value - r["value"]) <= AMOUNT_TOLERANCE * r["value"]
-            else ("contradicted")
-        )
-        return verdict, (ev,), f"article: {q.text}; data: {r['value_text']} {r['unit']}"
-    if said is None:
-        return None
-    if said == r["status"]:
-        return "supported", (ev,), f"status on record: {r['status']}"
-    return "contradicted", (ev,), f"article says {said}; on record: {r['status']}"
-
-
-def _facility_row(facts: FactBase, keys: list[str]) -> tuple[dict, Evidence] | None:
-    rows = facts.tables["facilities"]
-    rows = rows[rows["name"].isin(keys)]
-    if rows.empty:
-        return None
-    r = rows.iloc[0].to_dict()
-    ev = facts.ev(
-        "facilities",
-        f"name={r['name']}",
-        f"status {r['status']}; {r['value_text']} {r['unit']}; announced {r['announced_start']}; "
-        f"actual {r['actual_start']}",
-        r["source_id"],
-    )
-    return r, ev
-
-
-def check_quota(claim: object, facts: FactBase, article_year: int | None):
+def check_quota(claim: object, facts: FactBase, article_date: dt.date | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit != "t":
         return None
     candidates = facts.memo(("quota",), lambda: _quota_pool(facts))
-    return _judge(
-        claim, candidates, article_year, lambda v: 0.02 * v, "China quota", facts.published
-    )
+    kind = _quota_kind(claim.text)  # type: ignore[attr-defined]
+    same = [c for c in candidates if _quota_matches(c.label, kind)]
+    if not same:
+        return unmatched(candidates[:3], "no China quota of the kind the article names")
+    return judge(claim, same, article_date, lambda v: 0.02 * v, "China quota")
+
+
+def _quota_kind(text: str) -> dict[str, str | None]:
+    """What kind of quota a sentence names: stage, ore type and period (None = unsaid).
+
+    A heavy-REE first-batch quota is not comparable with the separation quota or the
+    full-year total: each kind is its own figure (issue 11, match before judge).
+    """
+    low = text.lower()
+    stage = "smelting" if re.search(r"smelt|separat|refin", low) else None
+    if stage is None and re.search(r"\bmin(?:e|ed|ing)\b", low):
+        stage = "mining"
+    if re.search(r"export", low):
+        stage = "export"
+    ore = "heavy" if re.search(r"heavy|ion[- ]adsorption|ionic", low) else None
+    if ore is None and re.search(r"\blight\b", low):
+        ore = "light"
+    period = None
+    if re.search(r"first[- ]batch|first tranche", low):
+        period = "first batch"
+    elif re.search(r"second[- ]batch", low):
+        period = "second batch"
+    elif re.search(r"full[- ]year|annual|for the year|total quota", low):
+        period = "full year"
+    company = "northern" if "northern" in low else "group" if "rare earth group" in low else None
+    return {"stage": stage, "ore": ore, "period": period, "company": company}
+
+
+def _quota_matches(label: str, kind: dict[str, str | None]) -> bool:
+    low = label.lower()
+    if kind["stage"] and kind["stage"] not in low:
+        return False
+    if ("china northern" in low or "rare earth group" in low) and not (
+        kind["company"] and kind["company"] in low
+    ):
+        return False  # one company's share of the quota, not the national figure
+    has_ore = "heavy" in low or "light" in low
+    if kind["ore"] and kind["ore"] not in low:
+        return False
+    if not kind["ore"] and has_ore:
+        return False  # a claim about the total quota is not about one ore type
+    return not kind["period"] or kind["period"] in low
 
 
 def _quota_pool(facts: FactBase) -> list[Candidate]:
     rows = facts.tables["china_quotas"]
     rows = rows[rows["value"].notna()]
     candidates = [
-        Candidate(
-            float(r.value),
+        facts.candidate(
+            r,
             int(r.year),
             facts.ev(
                 "china_quotas",
@@ -660,28 +424,27 @@ def _quota_pool(facts: FactBase) -> list[Candidate]:
                 r.source_id,
             ),
             f"{r.quota_type} {r.period}: {r.value_text} {r.unit}",
+            float(r.value),
         )
         for r in rows.itertuples()
     ]
     return candidates
 
 
-def check_demand(claim: object, facts: FactBase, article_year: int | None):
+def check_demand(claim: object, facts: FactBase, article_date: dt.date | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit != "t":
         return None
     candidates = facts.memo(("demand",), lambda: _demand_pool(facts))
-    return _judge(
-        claim, candidates, article_year, lambda v: AMOUNT_TOLERANCE * v, "demand", facts.published
-    )
+    return judge(claim, candidates, article_date, lambda v: AMOUNT_TOLERANCE * v, "demand")
 
 
 def _demand_pool(facts: FactBase) -> list[Candidate]:
     rows = facts.tables["demand_projections"]
     rows = rows[rows["element_or_group"].astype(str).str.contains("total demand")]
     candidates = [
-        Candidate(
-            float(r.value) * 1000.0,
+        facts.candidate(
+            r,
             int(r.year),
             facts.ev(
                 "demand_projections",
@@ -690,11 +453,21 @@ def _demand_pool(facts: FactBase) -> list[Candidate]:
                 r.source_id,
             ),
             f"{r.element_or_group} {r.scenario}: {r.value} {r.unit}",
+            float(r.value) * 1000.0,
         )
         for r in rows.itertuples()
         if str(r.unit).startswith("kt")
     ]
     return candidates
+
+
+def _no_table(what: str) -> Callable:
+    """A metric the store holds no table for: unverifiable, never compared with another."""
+
+    def check(claim: object, facts: FactBase, article_date: dt.date | None) -> Result:
+        return "unverifiable", (), f"{what}: the dataset holds no table to check it against"
+
+    return check
 
 
 METRIC_CHECKERS: dict[str, tuple[Callable, ...]] = {
@@ -705,21 +478,29 @@ METRIC_CHECKERS: dict[str, tuple[Callable, ...]] = {
     "facility_status": (check_facility,),
     "funding": (check_funding,),
     "price_floor": (check_price_floor,),
-    "price": (check_price_floor,),
+    "price": (check_price,),
     "policy_event": (check_policy,),
     "element_count": (check_policy,),
     "quota": (check_quota,),
     "demand": (check_demand,),
+    "ownership": (check_ownership,),
+    "target": (check_target,),
+    "growth": (_no_table("a growth rate"),),
+    "import_share": (_no_table("a share of one party's imports or supply"),),
+    "market_size": (_no_table("a market size (market_sizes holds tonnages, not values)"),),
 }
 
 
 def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -> Verdict:
-    """One verdict with its evidence; opinion and speculation are never verified."""
+    """One verdict with its evidence; opinion and speculation are never verified.
+
+    Checkers get the article's date (not only its year): what was on record is decided
+    by dates of record, and a figure printed after the article never refutes it.
+    """
     if getattr(claim, "hedge", "certain") in ("opinion", "speculative"):
         return Verdict(claim, "opinion", (), f"{claim.hedge}: not a checkable statement of fact")  # type: ignore[attr-defined]
-    article_year = article_date.year if article_date else None
     for checker in METRIC_CHECKERS.get(getattr(claim, "metric", None) or "", ()):
-        result = checker(claim, facts, article_year)
+        result = checker(claim, facts, article_date)
         if result is not None:
             verdict, evidence, explanation = result
             return Verdict(claim, verdict, tuple(evidence), explanation)

@@ -143,10 +143,11 @@ class VerdictTerm:
     checked: bool
     holds: bool
     doc: str
+    slip: bool = False
 
 
 VERDICT_TERMS = tuple(
-    VerdictTerm(r["name"], bool(r["checked"]), bool(r["holds"]), r["doc"])
+    VerdictTerm(r["name"], bool(r["checked"]), bool(r["holds"]), r["doc"], bool(r.get("slip")))
     for r in records("verdicts.json", "verdicts")
 )
 VERDICTS = unique("verdicts.json", "verdict", [v.name for v in VERDICT_TERMS])
@@ -155,6 +156,10 @@ VerdictName = Literal[VERDICTS]  # type: ignore[valid-type]
 CHECKED_VERDICTS = tuple(v.name for v in VERDICT_TERMS if v.checked)
 #: Checked verdicts that do not hold: the slips a critique lists.
 WRONG_VERDICTS = tuple(v.name for v in VERDICT_TERMS if v.checked and not v.holds)
+#: Checked verdicts that hold: What Holds Up.
+HOLDING_VERDICTS = tuple(v.name for v in VERDICT_TERMS if v.checked and v.holds)
+#: Verdicts a critique lists under Where It Slips.
+SLIP_VERDICTS = tuple(v.name for v in VERDICT_TERMS if v.slip)
 VERDICT_DOCS = {v.name: v.doc for v in VERDICT_TERMS}
 
 
