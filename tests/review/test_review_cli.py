@@ -385,10 +385,9 @@ def test_review_evaluate_prints_totals_in_json(built_store_path: Path, examples:
     assert totals["examples"] == 2 and totals["examples_without_text"] == 0
     assert [e["example"] for e in doc["examples"]] == ["alpha", "beta"]
     alpha = doc["examples"][0]
-    # What Holds Up names the figures that hold (the 90 % separation share, the $400
-    # million); the 69 % sentence is listed once, under Where It Slips (verify calls it
-    # outdated at the article's date), so only the $400 million item is found there
-    assert alpha["holds_up_found"] == "1/2"
+    # What Holds Up names the figures that hold: the 69 % mining share (USGS, on record
+    # from MCS 2025 in January 2025) and the $400 million
+    assert alpha["holds_up_found"] == "2/2"
     assert doc["examples"][1]["holds_up_found"] == "0/0"
     assert 0 <= totals["holds_up_recall"] <= 1
 

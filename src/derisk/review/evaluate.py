@@ -269,10 +269,15 @@ def assign(labels: tuple[Label, ...], verdicts: list) -> list[list]:
     out: list[list] = [[] for _ in labels]
     for v in verdicts:
         hits = [i for i, label in enumerate(labels) if _contains(label, v)]
-        if len(hits) > 1:
-            q = getattr(v.claim, "quantity", None)
-            figure = numbers(q.text) if q is not None else set()
-            hits = [i for i in hits if figure & numbers(labels[i].text)] or hits
+        q = getattr(v.claim, "quantity", None)
+        figure = numbers(q.text) if q is not None else set()
+        if figure and hits:
+            # A verdict on a figure the label does not state belongs to no label: the
+            # label covers only its own clause of the sentence.
+            stated = [i for i in hits if figure & numbers(labels[i].text)]
+            hits = stated if stated or len(hits) > 1 else [
+                i for i in hits if not numbers(labels[i].text)
+            ]
         for i in hits:
             out[i].append(v)
     return out

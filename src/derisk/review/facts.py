@@ -40,7 +40,7 @@ FACT_TABLES = (
 class Candidate:
     """One stored fact a claim can be compared with.
 
-    ``recorded`` is the last day of the row's date of record (None when its sources are
+    ``recorded`` is the first day of the row's date of record (None when its sources are
     undated); ``weak`` marks a low-reliability row; ``low``/``high`` carry a stored range.
     """
 
@@ -77,7 +77,11 @@ class FactBase:
             frame = self.store.table(name)  # type: ignore[attr-defined]
             frame = with_record_dates(self.store, name, frame)
             # itertuples() renames columns that start with "_": copy them to plain names.
-            frame["record_end"] = frame["_recorded_end"]
+            # A row counts from the first day its printed date allows: a source dated
+            # only "2025" (USGS MCS comes out in January) is on record for a mid-2025
+            # article. This can credit a claim or make it outdated; a contradiction still
+            # needs every row on record to disagree (match.on_record).
+            frame["record_start"] = frame["_recorded_start"]
             frame["weak_row"] = low_reliability(self.store, frame).to_numpy()
             self.tables[name] = frame
         # Publication dates come from the one home of dates of record (derisk.data.record).
@@ -112,7 +116,7 @@ class FactBase:
         self, r: object, year: int | None, ev: Evidence, label: str, value: float | None = None
     ) -> Candidate:
         """A Candidate for row ``r`` (an itertuples row of a table read here)."""
-        recorded = getattr(r, "record_end", None)
+        recorded = getattr(r, "record_start", None)
         low, high = _num(getattr(r, "value_low", None)), _num(getattr(r, "value_high", None))
         if value is None:
             value = _num(getattr(r, "value", None))

@@ -103,9 +103,11 @@ def _agrees(claimed: float, fact: float, bound: str | None, tolerance: float) ->
 def on_record(c: Candidate, article_date: dt.date | None) -> bool:
     """Whether a row was on record when the article was written.
 
-    Its date of record decides (the end of the printed period, so a source dated only
-    "2025" counts from 31 December 2025). A row whose sources are undated falls back to
-    its data year: a figure for an earlier year counts, one for the article's year not.
+    Its date of record decides, from the first day of the printed period: a source
+    dated only "2025" may have been out in January (USGS MCS is), so it counts for an
+    article of mid-2025; derisk.data.record.on_record is the stricter, certain reading.
+    A row whose sources are undated falls back to its data year: a figure for an earlier
+    year counts, one for the article's year not.
     """
     if article_date is None:
         return True

@@ -88,7 +88,7 @@ def _known(r: object, article_date: dt.date | None) -> bool:
     if article_date is None:
         return True
     happened = parse_record_date(r.date)  # type: ignore[attr-defined]
-    recorded = r.record_end  # type: ignore[attr-defined]
+    recorded = r.record_start  # type: ignore[attr-defined]
     return (
         happened is not None and happened.start <= article_date
         and isinstance(recorded, dt.date) and recorded <= article_date
