@@ -309,3 +309,57 @@ def test_facts_are_built_once_per_store_and_rebuilt_when_it_changes(fresh_store:
     rebuilt = CoverageFacts.for_store(fresh_store)
     assert rebuilt is not first
     assert NO_FIGURE in rebuilt.why("prices")[0]
+
+
+# ------------------------------------------------ phrasing and passing mentions (addressed)
+def _covered(key: str, text: str) -> bool:
+    from derisk.review.coverage import addressed
+
+    topic = next(t for t in TOPICS if t.key == key)
+    return addressed(topic, MATCHER.find(text)[key], text)
+
+
+def test_the_verb_separate_counts_but_not_the_adjective() -> None:
+    assert {"separates", "will separate"} <= set(
+        MATCHER.find("Vietnam separates little today; a new plant will separate 900 t.")[
+            "midstream"
+        ]
+    )
+    assert not MATCHER.find("That is a separate question from mining.")["midstream"]
+
+
+def test_schedule_and_lateness_in_other_words_count_as_timelines() -> None:
+    assert MATCHER.find("The smelter is on its schedule.")["timelines"]
+    assert MATCHER.find("Mine builds keep running late.")["timelines"]
+    assert MATCHER.find("The plant ran behind last year.")["timelines"]
+
+
+def test_a_share_price_or_pricing_in_is_not_a_rare_earth_price() -> None:
+    text = "The miner's share price doubled as traders were pricing in a takeover."
+    assert not MATCHER.find(text)["prices"]
+    assert not MATCHER.find("Its stock price fell.")["prices"]
+    assert MATCHER.find("Oxide prices in Europe were priced at a premium.")["prices"]
+
+
+def test_one_sentence_naming_the_heavies_is_a_passing_mention() -> None:
+    once = "Seoul restricted shipments of heavy rare earths last spring."
+    assert not _covered("heavy_vs_light", once)
+    twice = once + " Korean magnet makers say heavy rare earths are now scarce."
+    assert _covered("heavy_vs_light", twice)
+    assert _covered("heavy_vs_light", "Dysprosium and terbium are heavy rare earths.")
+
+
+def test_demand_as_the_base_of_a_share_is_not_a_demand_outlook() -> None:
+    base = "Canada wants recycling to meet 15% of its demand and 5% of its consumption."
+    assert MATCHER.find(base)["demand"] == ("demand", "consumption")
+    assert not _covered("demand", base)
+    outlook = "Demand will grow 8% a year, and consumption in India is climbing."
+    assert _covered("demand", outlook)
+    assert _covered("demand", "Demand from electric vehicles keeps rising.")
+
+
+def test_a_phrase_the_article_returns_to_addresses_a_two_phrase_topic() -> None:
+    once = "Mining and processing are both concentrated."
+    assert not _covered("midstream", once)
+    again = "Processing is where Canada lags. Processing is also where costs are highest."
+    assert _covered("midstream", again)

@@ -251,3 +251,70 @@ def test_title_and_date_come_from_the_article(reviewer: Reviewer) -> None:
     assert d["title"] == "Why Rare Earth Hubs Matter"
     assert d["date"] == "2025-06-12"
     assert any("Published 12 June 2025" in n for n in d["notes"])
+
+
+SOURCED = """Japan imported 4,100 tonnes of rare earth compounds in March, according to the
+Ministry of Finance.
+
+Jane Doe, a trader in Osaka, said Japan imported 4,300 tonnes of rare earth compounds in
+April.
+"""
+
+
+def test_a_figure_credited_to_an_official_body_is_listed_as_well_sourced(
+    reviewer: Reviewer,
+) -> None:
+    d = reviewer.review(article_from_text(SOURCED, date=dt.date(2025, 6, 1))).to_dict()
+    official = next(h for h in d["holds_up"] if "4,100 tonnes" in h)
+    assert "well sourced" in official and "Ministry of Finance" in official
+    assert "check it against" in official  # says plainly that the dataset could not check it
+    # a person's say-so is a claim, not a source: it stays under Could Not Be Checked
+    assert not any("4,300" in h for h in d["holds_up"])
+    assert any("4,300" in u for u in d["could_not_check"])
+    listed = [_sentence(i) for i in d["holds_up"] + d["slips"] + d["could_not_check"]]
+    assert len(listed) == len(set(listed))
+    # nothing was checked, but the bottom line does not say it rests on the author's word
+    assert "could be checked" in d["bottom_line"]
+    assert "author's word" not in d["bottom_line"] and "credits" in d["bottom_line"]
+
+
+def test_well_sourced_needs_an_official_source_and_a_figure() -> None:
+    from types import SimpleNamespace as NS
+
+    from derisk.review.critique import well_sourced
+
+    def verdict(who: str | None, quantity: object = "5 t", name: str = "unverifiable") -> NS:
+        claim = NS(attribution=who, quantity=quantity, text="...")
+        return NS(verdict=name, claim=claim, explanation="no matching rows in the dataset")
+
+    assert well_sourced(verdict("Statistics Canada")) == "Statistics Canada"
+    assert well_sourced(verdict("USGS")) == "USGS"
+    assert well_sourced(verdict("Jane Doe")) is None
+    assert well_sourced(verdict("Acme Metals")) is None
+    assert well_sourced(verdict("MP Materials")) is None  # a company's own word
+    assert well_sourced(verdict("Statistics Canada", quantity=None)) is None
+    assert well_sourced(verdict("Statistics Canada", name="supported")) is None
+
+
+def test_what_holds_up_names_the_figure_and_its_record(doc: dict) -> None:
+    confirmed = [h for h in doc["holds_up"] if "confirmed by the record" in h]
+    assert confirmed
+    for line in confirmed:
+        # the figure, what it measures (the subject with its quantity), and the source ids
+        assert re.search(r"\(\S[^)]*\): confirmed by the record", line), line
+        assert re.search(r"\[[^\]]+\]", line), line
+
+
+def test_a_plant_status_is_named_by_the_plant_not_its_country() -> None:
+    from types import SimpleNamespace as NS
+
+    from derisk.review.prose import subject
+
+    claim = NS(
+        text="In Norway, the Herøya plant opened in 2025 with 50 tonnes a year.",
+        metric="facility_status",
+        stage=None,
+        quantity=NS(text="50 tonnes a year"),
+        entities=(NS(kind="country", name="Norway"), NS(kind="facility", name="Herøya plant")),
+    )
+    assert subject(claim) == "the status of Herøya plant (50 tonnes a year)"

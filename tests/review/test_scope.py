@@ -92,3 +92,41 @@ def test_takeaway_follows_the_ratings(reviewer: Reviewer) -> None:
         assert "names most of the risks" not in take
     if levels["financial_transparency"] != "Low":
         assert "no money figures" not in take
+
+
+def _claim(**kw: object) -> object:
+    from types import SimpleNamespace
+
+    base = {"text": "", "metric": None, "stage": None, "quantity": None, "entities": ()}
+    base.update(kw)
+    base.setdefault("year", None)
+    base.setdefault("period_kind", None)
+    return SimpleNamespace(**base)
+
+
+def test_a_midstream_figure_covers_the_midstream_by_meaning() -> None:
+    from types import SimpleNamespace
+
+    from derisk.review.scope import claim_topics
+
+    q = SimpleNamespace(text="12 percent")
+    magnet = _claim(text="Korea's share of magnet output is 12 percent.", metric="share",
+                    stage="magnet", quantity=q)  # fmt: skip
+    assert "midstream" in claim_topics([magnet], 2025)
+    # a mining figure, or a midstream word with no figure, does not
+    mining = _claim(text="Korea mines 12 percent.", metric="share", stage="mining", quantity=q)
+    vague = _claim(text="China dominates refining.", metric="share", stage="separation")
+    assert "midstream" not in claim_topics([mining, vague], 2025)
+
+
+def test_an_export_restriction_covers_chinas_levers_only_when_it_is_chinas() -> None:
+    from types import SimpleNamespace
+
+    from derisk.review.scope import claim_topics
+
+    eu = SimpleNamespace(key="EU27", kind="bloc")
+    ours = _claim(text="Brussels proposes limits on exports of copper scrap.",
+                  metric="policy_event", entities=(eu,))  # fmt: skip
+    assert "china_policy" not in claim_topics([ours], 2025)
+    theirs = _claim(text="Beijing tightened licences for gallium.", metric="policy_event")
+    assert "china_policy" in claim_topics([theirs], 2025)

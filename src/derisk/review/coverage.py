@@ -7,6 +7,9 @@ that are also ordinary words or letters, which must be written as shown (``SYMBO
 ``Dy``, ``Tb``, ``EV``/``EVs``, ``EU``/``US``/``U.S.``/``UK`` before a capacity noun,
 and "less/lower/reduced Dy or Nd content/use"). Distinct means distinct after
 lower-casing and collapsing hyphens and spaces, so "ramp-up" and "ramp up" are one hit.
+:func:`addressed` refines the count to tell a discussion from a passing mention (a
+phrase that recurs in two sentences counts for a two-phrase topic; one sentence naming
+the heavy rare earths, or "demand" used only as the base of a share, does not count).
 
 Keywords by topic (regular-expression fragments; ``(?:a|b)`` means either):
 
@@ -27,7 +30,8 @@ Keywords by topic (regular-expression fragments; ``(?:a|b)`` means either):
   States, American, Korea, India, Saudi, Greenland ...) followed within three words by
   mine, mining, refinery, plant, project, producer, production, capacity, separation,
   processing, facility or supply.
-- ``midstream`` (1): separation/separated/separating, refining/refinery/refiner/
+- ``midstream`` (2): separation/separated/separates/separating, "to/will/can ...
+  separate" (the verb, not the adjective "a separate issue"), refining/refinery/refiner/
   refined, processing/processor, midstream, solvent extraction, metallisation,
   metal-making, metal or alloy production/plant, oxide to metal, magnet
   manufacturing/making/production/makers/plants/factories.
@@ -56,7 +60,8 @@ Keywords by topic (regular-expression fragments; ``(?:a|b)`` means either):
   pollution/polluted/pollutants, toxic, social licence, community opposition/
   consultation/concern(s), impact assessment(s), regulatory/environmental/government
   approval(s), indigenous, land rights.
-- ``timelines`` (1): timeline(s), timetable(s), behind/ahead of/on schedule,
+- ``timelines`` (1): timeline(s), timetable(s), behind/ahead of/on (the/its) schedule,
+  run(ning)/ran late or behind,
   delay(s)/delayed/delaying, slip/slipped/slippage, lead time(s), ramp-up, ramping up,
   commissioning/commissioned, come/came online or on stream, take(s)/took ... years or
   decade(s), years to build/develop/permit/bring, deadline(s), milestone(s); and talk of a
@@ -71,7 +76,8 @@ Keywords by topic (regular-expression fragments; ``(?:a|b)`` means either):
 - ``demand`` (2): demand, consumption, electric vehicle(s), EV(s), wind turbine(s)/
   power/energy/farm(s), end use(s), (humanoid) robot(s)/robotics, drone(s), defence/
   military applications/demand/use(s), hard disk drive(s).
-- ``prices`` (1): price(s)/priced/pricing, price floor(s), per kilogram/kg/tonne/ton,
+- ``prices`` (1): price(s)/priced/pricing (not a "share price" or "stock price", nor
+  a market "pricing in" an outcome), price floor(s), per kilogram/kg/tonne/ton,
   volatile/volatility, spot market/price(s).
 
 For each omitted topic, :class:`CoverageFacts` says why it matters with figures read
@@ -242,7 +248,10 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         rf"(?:{_ALLIED_PLACES}){_THEN_CAPACITY}",
     ),
     "midstream": (
-        r"separat(?:ion|ed|ing)",
+        # the verb too ("the bloc separates little", "the plant will separate 2,400 t"),
+        # but not the adjective ("a separate issue"): "separate" only after a modal or "to"
+        r"separat(?:ion|ions|ed|es|ing)",
+        r"(?:to|will|would|can|could|must|should) separate",
         r"refin(?:ing|ery|eries|er|ers|ed)",
         r"process(?:ing|ors?)",
         r"midstream",
@@ -349,7 +358,8 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     "timelines": (
         r"timelines?",
         r"timetables?",
-        r"(?:behind|ahead of|on) schedule",
+        r"(?:behind|ahead of|on) (?:the |its |their )?schedule",
+        r"(?:run|runs|running|ran) (?:late|behind)",
         r"delay(?:s|ed|ing)?",
         r"slip(?:s|ped|page|ping)?",
         r"lead[- ]times?",
@@ -399,7 +409,9 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
         r"hard disk drives?",
     ),
     "prices": (
-        r"pric(?:e|es|ed|ing)",
+        # a company's share or stock price is not a rare-earth price, nor is a market
+        # "pricing in" an outcome
+        r"(?<!share )(?<!stock )(?<!share-)(?:pric(?:e|es|ed)|pricing(?! in\b))",
         r"price floors?",
         r"per (?:kilogram|kg|tonne|ton)",
         r"volatil(?:e|ity)",
@@ -684,15 +696,72 @@ class KeywordMatcher:
 MATCHER = KeywordMatcher(TOPICS)
 
 
+# ------------------------------------------------------------ passing mentions
+#: Topics that one sentence naming them does not address: naming the heavy rare earths
+#: once ("controls on seven medium and heavy rare earths") is not weighing how the heavy
+#: and light elements differ. They need two distinct phrases or two sentences.
+ONE_SENTENCE_IS_PASSING = frozenset({"heavy_vs_light"})
+#: Topic -> its generic words. A topic whose hits are all generic words is addressed only
+#: when one of their sentences speaks of a trend (:data:`OUTLOOK`): "10% of annual EU
+#: consumption" or "20% of its demand met through recycling" uses demand as the base of
+#: a share; "demand will double" or "demand from EV makers" discusses it.
+GENERIC_HITS: dict[str, frozenset[str]] = {"demand": frozenset({"demand", "consumption"})}
+OUTLOOK = re.compile(
+    r"\b(?:grow\w*|rise|rises|rising|rose|surg\w+|soar\w*|doubl\w+|tripl\w+|forecast\w*|"
+    r"outlook|expect\w*|project(?:ed|ions?)|boom\w*|increas\w+|climb\w*|jump\w*|fall|falls|"
+    r"fell|falling|declin\w+|slump\w*|strong\w*|weak\w*|outstrip\w*|outpac\w+)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+
+
+def _sentences_with(topic: Topic, text: str) -> list[str]:
+    """The sentences (split at . ! ? and blank lines) with a keyword of ``topic``."""
+    return [s for s in _SENTENCE_END.split(text) if topic.pattern.search(s)]
+
+
+def addressed(topic: Topic, hits: tuple[str, ...], text: str) -> bool:
+    """Whether the article addresses ``topic``, given its distinct keyword ``hits``.
+
+    The keyword rule (``min_hits`` distinct phrases), with three refinements, each about
+    telling a discussion from a passing mention:
+
+    - a topic that needs two phrases is also addressed when one phrase recurs in two
+      sentences: an article that comes back to "processing" discusses processing;
+    - a topic in :data:`ONE_SENTENCE_IS_PASSING` named by one phrase in one sentence is
+      not addressed;
+    - a topic whose only hits are its :data:`GENERIC_HITS` is addressed only when one of
+      their sentences speaks of a trend (:data:`OUTLOOK`).
+    """
+    if not hits:
+        return False
+    sentences: list[str] | None = None
+    if len(hits) >= topic.min_hits:
+        covered = True
+    else:
+        sentences = _sentences_with(topic, text)
+        covered = topic.min_hits > 1 and len(sentences) >= 2
+    if covered and topic.key in ONE_SENTENCE_IS_PASSING and len(hits) == 1:
+        sentences = sentences if sentences is not None else _sentences_with(topic, text)
+        covered = len(sentences) >= 2
+    generic = GENERIC_HITS.get(topic.key)
+    if covered and generic is not None and set(hits) <= generic:
+        sentences = sentences if sentences is not None else _sentences_with(topic, text)
+        covered = any(OUTLOOK.search(s) for s in sentences)
+    return covered
+
+
 def coverage(text: str, store: object, facts: CoverageFacts | None = None) -> list[TopicResult]:
-    """One result per topic in :data:`TOPICS` order; omitted topics carry ``why`` and evidence."""
+    """One result per topic in :data:`TOPICS` order; omitted topics carry ``why`` and evidence.
+
+    A topic is covered when the article addresses it (:func:`addressed`)."""
     if facts is None:
         facts = CoverageFacts.for_store(store)
     found = MATCHER.find(text or "")
     results = []
     for topic in TOPICS:
         hits = found[topic.key]
-        covered = len(hits) >= topic.min_hits
+        covered = addressed(topic, hits, text or "")
         if covered:
             why, evidence = None, ()
         else:

@@ -7,15 +7,20 @@ the bottom line and takeaway (review.llm) but never changes a verdict or its evi
 Sections are decided per *sentence*, so no sentence is listed twice: a sentence with a
 figure that slips (contradicted, outdated, optimistic) or a framing slip goes under
 Where It Slips (with any of its figures that held noted there); else one whose figures
-hold (supported, consistent) under What Holds Up; else a checkable sentence the dataset
-cannot settle under Could Not Be Checked. Verdict names come from derisk.vocabulary and a
-name the vocabulary lacks is simply never seen. What's Missing lists only omitted topics
-the article has reason to cover (review.scope).
+hold (supported, consistent) under What Holds Up, each figure named by what it measures
+with the record it matches and that record's source; else a checkable figure the dataset
+cannot settle but the article credits to an official or statistical body ("according to
+the General Administration of Customs") under What Holds Up as *well sourced*, with a
+note that the dataset cannot check it (critics credit sourced figures: `SOURCED_BY`);
+else a checkable sentence the dataset cannot settle under Could Not Be Checked. Verdict
+names come from derisk.vocabulary and a name the vocabulary lacks is simply never seen.
+What's Missing lists only omitted topics the article has reason to cover (review.scope).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from derisk.review import prose
@@ -61,6 +66,22 @@ MISSING_PRIORITY = (
     "stockpiles",
 )
 SHORT_WORDS = 30
+#: An attribution that names an official or statistical body (a customs administration,
+#: a ministry, a geological survey, an agency, a statistics bureau, a central bank, a
+#: report or survey), one of the official acronyms below, or a price-reporting agency. A
+#: figure the dataset cannot settle is listed as well sourced only with such an
+#: attribution: a person's or a company's say-so is a claim, not a source.
+SOURCED_BY = re.compile(
+    r"\b(?i:administration|ministry|ministries|department|agency|bureau|office|customs|"
+    r"survey|commission|council|institute|authority|statistic\w*|central bank|"
+    r"reserve bank|world bank|treasury|parliament|congress\w*|government|report|"
+    r"yearbook|census|argus|fastmarkets|benchmark mineral|shanghai metals market|"
+    r"asian metal|adamas)\b|"
+    r"\b(?:USGS|IEA|EIA|MOFCOM|NBS|GAC|OECD|IMF|WTO|UNCTAD|IRENA|DOE|DoD|USTR|JOGMEC|"
+    r"METI|BGS|ABS|SMM)\b"
+)
+#: How a well-sourced figure the dataset cannot check is said under What Holds Up.
+SOURCED = "well sourced (the article credits {who}), but {why}"
 
 
 @dataclass
@@ -210,7 +231,37 @@ def _held_figure(v: Verdict) -> str:
 
     The sentence is listed once (under Where It Slips); the figure still gets its credit.
     """
-    return f"{prose.subject(v.claim)} holds up — {v.explanation}{_cite(v)}"
+    return f"{prose.subject(v.claim)}: confirmed by the record ({v.explanation}){_cite(v)}"
+
+
+def _held_line(text: str, held: list[Verdict]) -> str:
+    """A sentence that holds, each figure named by what it measures, the record it
+    matches and that record's source ("China's separation share (90%): confirmed by the
+    record (article: 90%; data: ...) [usgs-...]")."""
+    parts = [
+        f"{prose.subject(v.claim)}: confirmed by the record ({v.explanation}){_cite(v)}"
+        for v in held
+    ]
+    return f"{_short(text)} — " + "; ".join(parts)
+
+
+def well_sourced(v: Verdict) -> str | None:
+    """Who an unverifiable figure is credited to, when that is an official or statistical
+    body (`SOURCED_BY`); None for a figure with no such source, or for no figure."""
+    claim = v.claim
+    who = (getattr(claim, "attribution", None) or "").strip()
+    if v.verdict != "unverifiable" or getattr(claim, "quantity", None) is None or not who:
+        return None
+    return who if SOURCED_BY.search(who) else None
+
+
+def _sourced_line(text: str, v: Verdict, who: str) -> str:
+    why = NO_ROWS_READER if v.explanation == NO_ROWS else v.explanation
+    if not who.lower().startswith("the ") and not who.isupper():
+        who = f"the {who}" if who[:1].isupper() and " " in who else who
+    # The figure is named plainly: a metric the record could not confirm may be misread.
+    figure = f"the {v.claim.quantity.text} figure"  # type: ignore[attr-defined]
+    return f"{_short(text)} — {figure}: " + SOURCED.format(who=who, why=why)
 
 
 def sections(verdicts: list[Verdict], framing: list[Slip]) -> Sections:
@@ -233,11 +284,15 @@ def sections(verdicts: list[Verdict], framing: list[Slip]) -> Sections:
             out.found.held += [v.claim for v in held]
             out.found.framing += [KINDS.get(slip.kind, "frames it misleadingly")] if slip else []
         elif held:
-            why = "; ".join(f"{v.explanation}{_cite(v)}" for v in held)
-            out.holds_up.append(f"{_short(text)} — {why}")
+            out.holds_up.append(_held_line(text, held))
             out.found.held += [v.claim for v in held]
         elif any(v.verdict == "unverifiable" for v in vs):
             out.found.unchecked += 1
+            sourced = [(v, who) for v in vs if (who := well_sourced(v))]
+            if sourced:
+                out.holds_up.append(_sourced_line(text, *sourced[0]))
+                out.found.sourced += 1
+                continue
             if len(out.could_not_check) < MAX_UNCHECKED:
                 v = next(v for v in vs if v.verdict == "unverifiable")
                 why = NO_ROWS_READER if v.explanation == NO_ROWS else v.explanation

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from derisk.review import outlook as ol
+from derisk.review.checks.plants import facility_rows
 from derisk.review.evidence import Evidence, SourceIndex
 from derisk.review.verify import Verdict
 from derisk.vocabulary import (
@@ -78,7 +79,10 @@ PLANT_START = re.compile(
     r"(?:production|operations?|operating|producing|output|service))|\bcome\s+"
     r"(?:online|on[- ]?stream|on[- ]line)|\b(?:be|go|going)\s+(?:online|operational|"
     r"on[- ]?stream|commissioned)|\bfirst\s+(?:production|output|oxide|metal|magnets?)\b|"
-    r"\bcommission(?:ed|ing)\b|\b(?:will|to)\s+(?:start|open|begin)\b",
+    r"\bcommission(?:ed|ing)\b|\b(?:will|to)\s+(?:start|open|begin)\b|"
+    # "will be producing NdPr oxide in 2025": producing by a year means started by then
+    r"\b(?:will|to|should)\s+be\s+(?:producing|making|operating|in\s+(?:commercial\s+)?"
+    r"production)\b",
     _I,
 )
 NEGATION = re.compile(
@@ -109,7 +113,8 @@ HINTS = ("suffici", "self", "free", "independen", "relian", "depend", "rely", "r
          "de-risk", "derisk", "outside", "chinese", "ex-china", "without", "target",
          "benchmark", "goal", "shortage", "shortfall", "gap", "crunch", "start", "begin",
          "began", "commenc", "enter", "resum", "online", "on-line", "on line", "stream",
-         "operational", "commission", "first ", "open")  # fmt: skip
+         "operational", "commission", "first ", "open", "be producing", "be making",
+         "be operating", "in production", "in commercial production")  # fmt: skip
 #: Entity kinds a prediction is about (with China only the supplier, never the subject).
 SUBJECTS = ("facility", "bloc", "country")
 
@@ -141,6 +146,8 @@ class Prediction:
     value: float | None = None  # a share in %
     target: str = ""  # "processing" | "recycling"
     facility: str = ""
+    #: the claim's stage: which of a site's rows ("Nolans": mine or separation) it means
+    stage: str = ""
     #: "meet its 40% target", "at least 50%": a floor, which a higher forecast satisfies.
     at_least: bool = False
 
@@ -219,7 +226,10 @@ def parse_prediction(
     facility = _facility(claim)
     if facility and PLANT_START.search(text):
         year = claimed_year(claim, article_date, present=False)
-        return Prediction("plant", year, facility=facility, negated=negated) if year else None
+        stage = getattr(claim, "stage", None) or ""
+        if year is None:
+            return None
+        return Prediction("plant", year, facility=facility, stage=stage, negated=negated)
     blocs = _blocs(claim)
     if GAP.search(text) and (GAP_CLOSED.search(text) or GAP_PERSISTS.search(text)):
         present = not re.search(r"\bwill\b", text, _I)
@@ -265,6 +275,8 @@ class _Context:
     """What the judgements read from the store, loaded on the first prediction only."""
 
     store: object
+    #: the article's date: the explanation says when the stored schedule is newer
+    article_date: dt.date | None = None
     _sources: SourceIndex | None = None
     _known: set[str] | None = None
     _facilities: pd.DataFrame | None = None
@@ -436,7 +448,9 @@ def judge_gap(p: Prediction, ctx: _Context) -> tuple | None:
 
 def judge_plant(p: Prediction, ctx: _Context) -> tuple | None:
     """A plant's start year against its announced start plus the empirical slippage."""
-    rows = ctx.facilities[ctx.facilities["name"] == p.facility]
+    # The lexicon's key, not a row's name: "Nolans" stands for the mine and the separation
+    # plant, and the claim's stage ("producing NdPr oxide": separation) picks one.
+    rows = facility_rows(ctx.facilities, p.facility, p.stage or None)
     if len(rows) != 1:
         return None
     row = rows.iloc[0]
@@ -460,7 +474,28 @@ def judge_plant(p: Prediction, ctx: _Context) -> tuple | None:
             f"= {prob * success:.2f} with the {ol.SCENARIO} chance of {success:.2f} that a "
             f"{row['status']} plant starts at all"
         )
-    return verdict, _plant_evidence(ctx, row, low, high), explanation
+    return verdict, _plant_evidence(ctx, row, low, high), explanation + _printed_after(ctx, row)
+
+
+def _printed_after(ctx: _Context, row: pd.Series) -> str:
+    """A note when the plant's stored schedule comes from sources dated after the article:
+    the verdict reads the schedule as it stands now, which the author could not know."""
+    if ctx.article_date is None:
+        return ""
+    from derisk.data.record import source_dates
+
+    dates = source_dates(ctx.store)
+    later = []
+    for sid in (s.strip() for s in str(row["source_id"]).split(";") if s.strip()):
+        date = dates.get(sid)
+        if date is not None and date.start > ctx.article_date:
+            later.append(f"{sid}, dated {date.text}")
+    if not later:
+        return ""
+    return (
+        f"; the stored schedule was printed after the article ({ctx.article_date.isoformat()}"
+        f"): {'; '.join(later)}"
+    )
 
 
 def _start_years(row: pd.Series, delays: pd.DataFrame, start_year: int) -> tuple:
@@ -530,7 +565,7 @@ def check_predictions(
     if not candidates:
         return verdicts
     by_claim = {id(v.claim): v for v in verdicts}
-    ctx = _Context(store)
+    ctx = _Context(store, article_date)
     judged: dict[int, Verdict] = {}
     for claim in candidates:
         old = by_claim.get(id(claim))

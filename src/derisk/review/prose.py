@@ -49,6 +49,7 @@ class Findings:
     framing: list[str] = field(default_factory=list)  # framing problems, named
     unchecked: int = 0  # sentences that could not be checked
     checked: int = 0  # sentences checked against the record
+    sourced: int = 0  # unchecked sentences whose figure is credited to an official body
     missing: list[str] = field(default_factory=list)  # omitted topic keys, in order
 
 
@@ -58,6 +59,8 @@ def subject(claim: object) -> str:
     metric = getattr(claim, "metric", None) or ""
     if metric == "funding":
         entities.sort(key=lambda e: e.kind != "company")
+    elif metric == "facility_status":  # the status of a plant, not of its country
+        entities.sort(key=lambda e: e.kind != "facility")
     name = entities[0].name if entities else "its"
     stage = getattr(claim, "stage", None)
     template = METRIC_PHRASES.get(metric, "the figure for {e}")
@@ -109,6 +112,12 @@ def _verb(items: list, one: str, many: str) -> str:
 def bottom_line(found: Findings) -> str:
     """One judgement on the figures, one on the gaps."""
     gaps = _gaps(found)
+    if not found.checked and found.sourced:
+        # Not "the author's word": What Holds Up lists the figures it credits to a source.
+        return (
+            "None of its claims could be checked against the dataset, though it credits "
+            f"official or statistical sources for some of its figures. {gaps}"
+        )
     if not found.checked:
         return (
             "Commentary rather than reporting: none of its claims could be checked "

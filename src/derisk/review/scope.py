@@ -8,7 +8,11 @@ words. Critics judge two other things, and so does this module:
   export-control event covers China's policy levers; an award of money covers financing;
   a facility's status or capacity outside China covers allied capacity; a demand figure
   covers demand; a claim dated "by 2030" (a date still ahead of the article) covers
-  timelines.
+  timelines; a figure for a midstream stage (a share, capacity or output of separation,
+  metal or magnet making: "China's share of sintered magnet production was 94%", "the
+  plant will separate 2,400 t a year") covers the midstream. A quota or export-control
+  claim covers *China's* policy levers only when it is about China (names China, Chinese
+  or Beijing): the EU's restrictions on scrap exports are not China's lever.
 - *scope*: a topic is listed as missing only when the article has a reason to cover it
   (:data:`REASONS`, one pattern per topic: prices matter to a piece about companies,
   projects or investing, not to a history of export bans). A piece whose subject is the
@@ -34,6 +38,12 @@ METRIC_TOPICS = {
     "funding": "financing",
     "demand": "demand",
 }
+#: Metric topics that hold only for a claim about China (see :data:`CHINA_WORDS`).
+CHINA_TOPICS = frozenset({"china_policy"})
+CHINA_WORDS = re.compile(r"\b(?:China|Chinese|Beijing|MOFCOM)\b")
+#: A figure of one of these metrics at one of these stages discusses the midstream.
+MIDSTREAM_METRICS = frozenset({"share", "capacity", "production"})
+MIDSTREAM_STAGES = frozenset({"separation", "refining", "metal", "alloy", "magnet"})
 #: Metrics that discuss capacity when the claim names a producer outside China.
 CAPACITY_METRICS = frozenset({"facility_status", "capacity", "production"})
 ALLIED_KINDS = frozenset({"company", "facility", "country", "bloc"})
@@ -123,14 +133,28 @@ def _allied_claim(claim: object) -> bool:
     )
 
 
+def _about_china(claim: object) -> bool:
+    entities = getattr(claim, "entities", ())
+    return any(e.key == "CHN" for e in entities) or bool(
+        CHINA_WORDS.search(getattr(claim, "text", ""))
+    )
+
+
 def claim_topics(claims: list, article_year: int | None) -> dict[str, str]:
     """Topic -> the first claim sentence that discusses it (coverage by meaning)."""
     out: dict[str, str] = {}
     for claim in claims:
         text = getattr(claim, "text", "")
-        topic = METRIC_TOPICS.get(getattr(claim, "metric", None) or "")
-        if topic:
+        metric = getattr(claim, "metric", None) or ""
+        topic = METRIC_TOPICS.get(metric)
+        if topic and (topic not in CHINA_TOPICS or _about_china(claim)):
             out.setdefault(topic, text)
+        if (
+            metric in MIDSTREAM_METRICS
+            and getattr(claim, "stage", None) in MIDSTREAM_STAGES
+            and getattr(claim, "quantity", None) is not None
+        ):
+            out.setdefault("midstream", text)
         if _allied_claim(claim):
             out.setdefault("allied_capacity", text)
         year = getattr(claim, "year", None)

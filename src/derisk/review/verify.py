@@ -27,7 +27,7 @@ import pandas as pd
 
 from derisk import vocabulary
 from derisk.review.checks.events import check_policy
-from derisk.review.checks.plants import check_facility
+from derisk.review.checks.plants import check_facility, is_stated_plan
 from derisk.review.checks.prices import check_price, check_price_floor
 from derisk.review.checks.stakes import check_ownership, check_target
 from derisk.review.evidence import Evidence
@@ -569,13 +569,19 @@ def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -
     Checkers get the article's date (not only its year): what was on record is decided
     by dates of record, and a figure printed after the article never refutes it.
     """
-    if getattr(claim, "hedge", "certain") in ("opinion", "speculative"):
+    # A named plant's planned capacity is a plan on record, checked despite its "will"
+    # (checks.plants.is_stated_plan); with no row to check it stays speculation.
+    hedged = getattr(claim, "hedge", "certain") in ("opinion", "speculative")
+    if hedged and not is_stated_plan(claim):
         return Verdict(claim, "opinion", (), f"{claim.hedge}: not a checkable statement of fact")  # type: ignore[attr-defined]
-    for checker in METRIC_CHECKERS.get(getattr(claim, "metric", None) or "", ()):
+    checkers = METRIC_CHECKERS.get(getattr(claim, "metric", None) or "", ())
+    for checker in (check_facility,) if hedged else checkers:  # a plan: the plant's row only
         result = checker(claim, facts, article_date)
         if result is not None:
             verdict, evidence, explanation = result
             return Verdict(claim, verdict, tuple(evidence), explanation)
+    if hedged:
+        return Verdict(claim, "opinion", (), f"{claim.hedge}: not a checkable statement of fact")  # type: ignore[attr-defined]
     return Verdict(claim, "unverifiable", (), "no matching rows in the dataset")
 
 
