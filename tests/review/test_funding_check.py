@@ -80,3 +80,19 @@ def test_without_parties_and_month_a_different_amount_is_not_contradicted(
 def test_an_award_not_yet_on_record_cannot_contradict(lexicon: Lexicon, facts: FactBase) -> None:
     text = "In March 2023, Japan Australia Rare Earths agreed to invest A$300 million in Lynas."
     assert one(text, lexicon, facts, dt.date(2023, 3, 1)).verdict != "contradicted"
+
+
+def test_a_fact_is_checked_although_another_clause_hedges(
+    lexicon: Lexicon, facts: FactBase, session_store: Store
+) -> None:
+    """The figure's own clause decides: "will buy ..." in the second clause does not make
+    "lent MP $150 million" speculation (funding row US DoD -> MP Materials, 2025-07)."""
+    rows = session_store.table("funding")
+    assert (rows["recipient"].eq("MP Materials") & rows["value"].eq(150_000_000)).any()
+    text = ("The Pentagon also lent MP $150 million for heavy rare earth separation at "
+            "Mountain Pass, and it will buy all of the output of a new magnet plant.")  # fmt: skip
+    found = verify(extract_claims(article_from_text(text, date=AFTER), lexicon), facts, AFTER)
+    assert [v.verdict for v in found] == ["supported"]
+    hedged = "The Pentagon will lend MP $150 million for heavy rare earth separation."
+    found = verify(extract_claims(article_from_text(hedged, date=AFTER), lexicon), facts, AFTER)
+    assert [v.verdict for v in found] == ["opinion"]

@@ -27,9 +27,11 @@ import pandas as pd
 
 from derisk import vocabulary
 from derisk.review.checks.events import check_policy
+from derisk.review.checks.funding import check_funding
 from derisk.review.checks.plants import check_facility, is_stated_plan
 from derisk.review.checks.prices import check_price, check_price_floor
 from derisk.review.checks.stakes import check_ownership, check_target
+from derisk.review.claims import _hedge
 from derisk.review.evidence import Evidence
 from derisk.review.facts import Candidate, FactBase
 from derisk.review.match import (
@@ -39,7 +41,6 @@ from derisk.review.match import (
     Result,
     claim_group,
     entity_keys,
-    explain,
     judge,
     unmatched,
 )
@@ -300,134 +301,6 @@ def _production_pool(
     return last, candidates
 
 
-def check_funding(claim: object, facts: FactBase, article_date: dt.date | None):
-    q = claim.quantity  # type: ignore[attr-defined]
-    if q is None or q.unit not in vocabulary.CURRENCIES:
-        return None
-    # A named company decides which awards compare; the agency only when none is named
-    # ("the Pentagon lent MP Materials ..." is about MP's awards, not every DoD award).
-    names = [e.key.lower() for e in claim.entities if e.kind in ("company", "facility")]  # type: ignore[attr-defined]
-    names = names or [e.key.lower() for e in claim.entities if e.kind == "agency"]  # type: ignore[attr-defined]
-    candidates = facts.memo(
-        ("funding", q.unit, tuple(names)), lambda: _funding_pool(facts, q.unit, names)
-    )
-    matches = [c for c in candidates if abs(c.value - q.value) <= MONEY_TOLERANCE * q.value]
-    if matches:
-        return "supported", tuple(c.evidence for c in matches[:3]), explain(q, matches[0], "award")
-    if candidates and names:
-        closest = sorted(candidates, key=lambda c: abs(c.value - q.value))[:2]
-        same = _same_award(claim, facts, q.unit, names, article_date)
-        if same is not None:
-            return (
-                "contradicted",
-                (same.evidence,),
-                explain(q, same, "award") + " (the one award between these parties in that "
-                "month on record)",
-            )
-        return (
-            "unverifiable",
-            tuple(c.evidence for c in closest),
-            f"no award of {q.text} to or from {', '.join(names)} in the data; closest: "
-            f"{closest[0].label}",
-        )
-    return None
-
-
-_PROPER = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,5}[A-Z][a-z]+\b")
-_MONTH = re.compile(
-    r"\b(" + "|".join(sorted(vocabulary.MONTH_NUMBER, key=len, reverse=True)) + r")\b"
-    r"(?:\s+(\d{4}))?",
-    re.IGNORECASE,
-)
-
-
-def _claim_month(claim: object, article_date: dt.date | None) -> tuple[int, int] | None:
-    """The (year, month) a money claim names: "In March" means the article's year, or
-    the year before when March is still ahead of the article's date."""
-    match = _MONTH.search(claim.text)  # type: ignore[attr-defined]
-    if match is None or match.group(1).lower() == "may" and match.group(2) is None:
-        return None  # "may" alone is usually the verb
-    month = vocabulary.MONTH_NUMBER[match.group(1).lower()]
-    if match.group(2):
-        return int(match.group(2)), month
-    year = getattr(claim, "year", None)
-    if year is None and article_date is not None:
-        year = article_date.year - (1 if month > article_date.month else 0)
-    return (year, month) if year else None
-
-
-def _same_award(
-    claim: object, facts: FactBase, unit: str, names: list[str], article_date: dt.date | None
-) -> Candidate | None:
-    """The one stored award that a money claim must be about, or None.
-
-    A different amount contradicts only when the claim names both parties (the funder
-    directly, or by the initials of its name: "Japan Australia Rare Earths" = JARE), the
-    month, and exactly one award between them that month was on record by the article's
-    date; several awards could add up to the claim, so they never contradict it.
-    """
-    when = _claim_month(claim, article_date)
-    if when is None:
-        return None
-    text = claim.text  # type: ignore[attr-defined]
-    said = set(re.findall(r"[A-Za-z]{2,}", text)) | {
-        "".join(w[0] for w in m.split()) for m in _PROPER.findall(text)
-    }
-    rows = facts.tables["funding"]
-    rows = rows[(rows["unit"] == unit) & rows["value"].notna()]
-    rows = rows[rows["date"].astype(str).str.startswith(f"{when[0]}-{when[1]:02d}")]
-    hits = []
-    for r in rows.itertuples():
-        funder = set(re.findall(r"[A-Za-z]{2,}", str(r.funder))) - {"via", "and", "US"}
-        recipient = str(r.recipient).lower()
-        if funder & said and any(n.split()[0] in recipient for n in names):
-            hits.append(r)
-    if len(hits) != 1:
-        return None
-    r = hits[0]
-    c = facts.candidate(
-        r, facts.year_of(r.year, r.source_id),
-        facts.ev("funding", f"funder={r.funder}, recipient={r.recipient}, date={r.date}",
-                 f"{r.value_text} {r.unit} ({r.instrument})", r.source_id),
-        f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}", float(r.value),
-    )  # fmt: skip
-    q = claim.quantity  # type: ignore[attr-defined]
-    known = article_date is None or (c.recorded is not None and c.recorded <= article_date)
-    wrong = abs(c.value - q.value) > MONEY_TOLERANCE * q.value
-    return c if known and wrong and not c.weak else None
-
-
-def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidate]:
-    rows = facts.tables["funding"]
-    rows = rows[rows["value"].notna() & (rows["unit"] == unit)]
-    if names:
-        text = (rows["funder"].fillna("") + " | " + rows["recipient"].fillna("")).str.lower()
-        mask = pd.Series(False, index=rows.index)
-        for name in names:
-            # the first distinctive word, whole: "US DoD" -> "dod" (not "us", which is in
-            # "Australia" and every US agency), "MP Materials" -> "mp" (not "company")
-            words = [w for w in name.split() if w not in ("us", "u.s.")] or name.split()
-            token = words[0] if words else name
-            mask |= text.str.contains(rf"\b{re.escape(token)}\b", regex=True)
-        rows = rows[mask]
-    candidates = [
-        facts.candidate(
-            r,
-            facts.year_of(r.year, r.source_id),
-            facts.ev(
-                "funding",
-                f"funder={r.funder}, recipient={r.recipient}, date={r.date}",
-                f"{r.value_text} {r.unit} ({r.instrument})",
-                r.source_id,
-            ),
-            f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}",
-            float(r.value),
-        )
-        for r in rows.itertuples()
-    ]
-    return candidates
-
-
 def check_quota(claim: object, facts: FactBase, article_date: dt.date | None):
     q = claim.quantity  # type: ignore[attr-defined]
     if q is None or q.unit != "t":
@@ -563,6 +436,31 @@ METRIC_CHECKERS: dict[str, tuple[Callable, ...]] = {
 }
 
 
+#: Where a sentence's clauses part: "lent MP $150 million ..., and it will buy ...".
+_CLAUSE = re.compile(
+    r"\s*[;:]\s+|,\s+(?=(?:and|but|while|which|although|though|whereas|so)\b)|\s+[—–]\s+"
+)
+
+
+def figure_is_stated_fact(claim: object) -> bool:
+    """Whether the clause holding the claim's figure states a fact, whatever the rest of
+    the sentence hedges.
+
+    The hedge of a sentence is read from all its words, so "The Pentagon lent MP $150
+    million ..., and it will buy all of the output ..." was speculation because of the
+    second clause's "will". The figure's own clause decides whether it is checkable.
+    """
+    q = getattr(claim, "quantity", None)
+    text = getattr(claim, "text", "")
+    if q is None or q.text not in text:
+        return False
+    clauses = _CLAUSE.split(text)
+    if len(clauses) < 2:
+        return False
+    own = next((c for c in clauses if q.text in c), None)
+    return own is not None and _hedge(own, q) in ("certain", "hedged")
+
+
 def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -> Verdict:
     """One verdict with its evidence; opinion and speculation are never verified.
 
@@ -572,6 +470,8 @@ def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -
     # A named plant's planned capacity is a plan on record, checked despite its "will"
     # (checks.plants.is_stated_plan); with no row to check it stays speculation.
     hedged = getattr(claim, "hedge", "certain") in ("opinion", "speculative")
+    if hedged and figure_is_stated_fact(claim):
+        hedged = False
     if hedged and not is_stated_plan(claim):
         return Verdict(claim, "opinion", (), f"{claim.hedge}: not a checkable statement of fact")  # type: ignore[attr-defined]
     checkers = METRIC_CHECKERS.get(getattr(claim, "metric", None) or "", ())

@@ -1,0 +1,146 @@
+"""Money claims: awards, loans and equity against the funding table.
+
+A named company decides which awards compare (the agency only when none is named). A
+different amount is a contradiction only for the one award between both named parties
+in the named month, on record by the article's date: several awards between the same
+parties could add up to the claimed sum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+from derisk import vocabulary
+from derisk.review.facts import Candidate, FactBase
+from derisk.review.match import MONEY_TOLERANCE, explain
+
+
+def check_funding(claim: object, facts: FactBase, article_date: dt.date | None):
+    q = claim.quantity  # type: ignore[attr-defined]
+    if q is None or q.unit not in vocabulary.CURRENCIES:
+        return None
+    # A named company decides which awards compare; the agency only when none is named
+    # ("the Pentagon lent MP Materials ..." is about MP's awards, not every DoD award).
+    names = [e.key.lower() for e in claim.entities if e.kind in ("company", "facility")]  # type: ignore[attr-defined]
+    names = names or [e.key.lower() for e in claim.entities if e.kind == "agency"]  # type: ignore[attr-defined]
+    candidates = facts.memo(
+        ("funding", q.unit, tuple(names)), lambda: _funding_pool(facts, q.unit, names)
+    )
+    matches = [c for c in candidates if abs(c.value - q.value) <= MONEY_TOLERANCE * q.value]
+    if matches:
+        return "supported", tuple(c.evidence for c in matches[:3]), explain(q, matches[0], "award")
+    if candidates and names:
+        closest = sorted(candidates, key=lambda c: abs(c.value - q.value))[:2]
+        same = _same_award(claim, facts, q.unit, names, article_date)
+        if same is not None:
+            return (
+                "contradicted",
+                (same.evidence,),
+                explain(q, same, "award") + " (the one award between these parties in that "
+                "month on record)",
+            )
+        return (
+            "unverifiable",
+            tuple(c.evidence for c in closest),
+            f"no award of {q.text} to or from {', '.join(names)} in the data; closest: "
+            f"{closest[0].label}",
+        )
+    return None
+
+
+_PROPER = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,5}[A-Z][a-z]+\b")
+_MONTH = re.compile(
+    r"\b(" + "|".join(sorted(vocabulary.MONTH_NUMBER, key=len, reverse=True)) + r")\b"
+    r"(?:\s+(\d{4}))?",
+    re.IGNORECASE,
+)
+
+
+def _claim_month(claim: object, article_date: dt.date | None) -> tuple[int, int] | None:
+    """The (year, month) a money claim names: "In March" means the article's year, or
+    the year before when March is still ahead of the article's date."""
+    match = _MONTH.search(claim.text)  # type: ignore[attr-defined]
+    if match is None or match.group(1).lower() == "may" and match.group(2) is None:
+        return None  # "may" alone is usually the verb
+    month = vocabulary.MONTH_NUMBER[match.group(1).lower()]
+    if match.group(2):
+        return int(match.group(2)), month
+    year = getattr(claim, "year", None)
+    if year is None and article_date is not None:
+        year = article_date.year - (1 if month > article_date.month else 0)
+    return (year, month) if year else None
+
+
+def _same_award(
+    claim: object, facts: FactBase, unit: str, names: list[str], article_date: dt.date | None
+) -> Candidate | None:
+    """The one stored award that a money claim must be about, or None.
+
+    A different amount contradicts only when the claim names both parties (the funder
+    directly, or by the initials of its name: "Japan Australia Rare Earths" = JARE), the
+    month, and exactly one award between them that month was on record by the article's
+    date; several awards could add up to the claim, so they never contradict it.
+    """
+    when = _claim_month(claim, article_date)
+    if when is None:
+        return None
+    text = claim.text  # type: ignore[attr-defined]
+    said = set(re.findall(r"[A-Za-z]{2,}", text)) | {
+        "".join(w[0] for w in m.split()) for m in _PROPER.findall(text)
+    }
+    rows = facts.tables["funding"]
+    rows = rows[(rows["unit"] == unit) & rows["value"].notna()]
+    rows = rows[rows["date"].astype(str).str.startswith(f"{when[0]}-{when[1]:02d}")]
+    hits = []
+    for r in rows.itertuples():
+        funder = set(re.findall(r"[A-Za-z]{2,}", str(r.funder))) - {"via", "and", "US"}
+        recipient = str(r.recipient).lower()
+        if funder & said and any(n.split()[0] in recipient for n in names):
+            hits.append(r)
+    if len(hits) != 1:
+        return None
+    r = hits[0]
+    c = facts.candidate(
+        r, facts.year_of(r.year, r.source_id),
+        facts.ev("funding", f"funder={r.funder}, recipient={r.recipient}, date={r.date}",
+                 f"{r.value_text} {r.unit} ({r.instrument})", r.source_id),
+        f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}", float(r.value),
+    )  # fmt: skip
+    q = claim.quantity  # type: ignore[attr-defined]
+    known = article_date is None or (c.recorded is not None and c.recorded <= article_date)
+    wrong = abs(c.value - q.value) > MONEY_TOLERANCE * q.value
+    return c if known and wrong and not c.weak else None
+
+
+def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidate]:
+    rows = facts.tables["funding"]
+    rows = rows[rows["value"].notna() & (rows["unit"] == unit)]
+    if names:
+        text = (rows["funder"].fillna("") + " | " + rows["recipient"].fillna("")).str.lower()
+        mask = pd.Series(False, index=rows.index)
+        for name in names:
+            # the first distinctive word, whole: "US DoD" -> "dod" (not "us", which is in
+            # "Australia" and every US agency), "MP Materials" -> "mp" (not "company")
+            words = [w for w in name.split() if w not in ("us", "u.s.")] or name.split()
+            token = words[0] if words else name
+            mask |= text.str.contains(rf"\b{re.escape(token)}\b", regex=True)
+        rows = rows[mask]
+    candidates = [
+        facts.candidate(
+            r,
+            facts.year_of(r.year, r.source_id),
+            facts.ev(
+                "funding",
+                f"funder={r.funder}, recipient={r.recipient}, date={r.date}",
+                f"{r.value_text} {r.unit} ({r.instrument})",
+                r.source_id,
+            ),
+            f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}",
+            float(r.value),
+        )
+        for r in rows.itertuples()
+    ]
+    return candidates
