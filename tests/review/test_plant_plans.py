@@ -199,3 +199,25 @@ def test_a_site_without_a_stage_gets_no_start_verdict(judge) -> None:
     """ "Nolans will start in 2025" could mean the mine or the plant: never guessed."""
     [(before, after)] = judge("Nolans will start in 2025.", dt.date(2023, 6, 15))
     assert after == before
+
+
+def test_a_site_with_several_lines_is_narrowed_by_the_product_named(session_store: Store) -> None:
+    """Lynas Malaysia has an NdPr line and heavy-REE circuits at one stage: "of NdPr"
+    picks the NdPr line (facilities, 'Lynas Malaysia (Gebeng) separation')."""
+    rows = session_store.table("facilities")
+    line = rows[rows["name"] == "Lynas Malaysia (Gebeng) separation"].iloc[0]
+    lexicon, facts = build_lexicon(session_store), FactBase(session_store)
+
+    def verdict(tonnes: float) -> str:
+        text = (
+            f"Lynas's Gebeng separation plant has capacity of {tonnes:,.0f} tonnes a year of NdPr."
+        )
+        (v,) = verify(extract_claims(article_from_text(text), lexicon), facts)
+        return v.verdict
+
+    assert verdict(float(line["value"])) == "supported"
+    assert verdict(float(line["value"]) * 2) == "contradicted"
+    # without a product the site's lines stay ambiguous: never compared
+    text = "Lynas's Gebeng separation plant has capacity of 99,000 tonnes a year."
+    (v,) = verify(extract_claims(article_from_text(text), lexicon), facts)
+    assert v.verdict != "contradicted"

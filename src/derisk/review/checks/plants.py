@@ -116,7 +116,10 @@ def check_facility(claim: object, facts: FactBase, article_date: dt.date | None)
     if key is None:
         return None
     stage = getattr(claim, "stage", None)
-    found = facts.memo(("facility", key, stage), lambda: _facility_row(facts, key, stage))
+    product = _product_named(claim)
+    found = facts.memo(
+        ("facility", key, stage, product), lambda: _facility_row(facts, key, stage, product)
+    )
     if found is None:
         return None
     r, ev = found
@@ -226,9 +229,26 @@ def _same_subject(claim: object, head: str) -> bool:
     return True
 
 
-def _facility_row(facts: FactBase, key: str, stage: str | None) -> tuple[dict, Evidence] | None:
-    """The one row the key and stage pick; none when they leave several."""
+def _product_named(claim: object) -> str | None:
+    """The one element or group a claim names ("10,500 t a year of NdPr"), as written."""
+    named = [e.name for e in getattr(claim, "entities", ()) if e.kind in ("element", "group")]
+    return named[0] if len(named) == 1 else None
+
+
+def _facility_row(
+    facts: FactBase, key: str, stage: str | None, product: str | None = None
+) -> tuple[dict, Evidence] | None:
+    """The one row the key and stage pick; none when they leave several.
+
+    A site with several lines at one stage (Lynas Malaysia: the NdPr line and the heavy
+    REE circuits) is narrowed by the product the claim names, when exactly one line's
+    products or capacity unit name it.
+    """
     rows = facility_rows(facts.tables["facilities"], key, stage)
+    if len(rows) > 1 and product:
+        said = (rows["products"].fillna("") + " " + rows["unit"].fillna("")).str.lower()
+        one = rows[said.str.contains(rf"\b{re.escape(product.lower())}\b", regex=True)]
+        rows = one if len(one) == 1 else rows
     if len(rows) != 1:
         return None
     r = rows.iloc[0].to_dict()
