@@ -28,6 +28,7 @@ import dataclasses
 import re
 
 from derisk.review.coverage import TopicResult
+from derisk.vocabulary import FACILITY_STAGES
 
 #: Claim metric -> the topic a claim with that metric discusses.
 METRIC_TOPICS = {
@@ -43,7 +44,7 @@ CHINA_TOPICS = frozenset({"china_policy"})
 CHINA_WORDS = re.compile(r"\b(?:China|Chinese|Beijing|MOFCOM)\b")
 #: A figure of one of these metrics at one of these stages discusses the midstream.
 MIDSTREAM_METRICS = frozenset({"share", "capacity", "production"})
-MIDSTREAM_STAGES = frozenset({"separation", "refining", "metal", "alloy", "magnet"})
+MIDSTREAM_STAGES = frozenset(set(FACILITY_STAGES) - {"mining", "recycling"}) | {"refining"}
 #: Metrics that discuss capacity when the claim names a producer outside China.
 CAPACITY_METRICS = frozenset({"facility_status", "capacity", "production"})
 ALLIED_KINDS = frozenset({"company", "facility", "country", "bloc"})

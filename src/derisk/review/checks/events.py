@@ -151,7 +151,12 @@ def check_policy(claim: object, facts: FactBase, article_date: dt.date | None) -
     return worst(law, _check_controls(claim, facts, article_date))
 
 
-_RANK = ("contradicted", "outdated", "supported", "unverifiable")
+#: Severity order: the slips, then what holds, then what could not be checked.
+_RANK = (
+    *vocabulary.SLIP_VERDICTS,
+    *vocabulary.HOLDING_VERDICTS,
+    *(v for v in vocabulary.VERDICTS if v not in vocabulary.CHECKED_VERDICTS),
+)
 
 
 def worst(*results: Result | None) -> Result | None:

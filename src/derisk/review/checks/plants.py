@@ -23,6 +23,7 @@ import re
 
 import pandas as pd
 
+from derisk import vocabulary
 from derisk.review.evidence import Evidence
 from derisk.review.facts import FactBase
 from derisk.review.match import AMOUNT_TOLERANCE, Result, unmatched
@@ -45,7 +46,14 @@ PER_YEAR = re.compile(r"\b(?:a|per|each)\s+year\b|\bannual(?:ly)?\b|\bt/yr\b|\bt
 #: A row unit for the magnet rare earths only: "t/yr NdPr oxide", "t/yr magnet REO".
 _MAGNET_REO = re.compile(r"\bnd-?pr\b|\bmagnet\s+(?:t?reo|rare)", re.IGNORECASE)
 #: Product words of a row's unit that a claim without a stated basis may name.
-_PRODUCTS = ("magnet", "alloy", "metal", "concentrate", "carbonate")
+#: The downstream stages name their products (metal, alloy, magnet: the facility stages
+#: between separation and recycling).
+_DOWNSTREAM = vocabulary.FACILITY_STAGES[
+    vocabulary.FACILITY_STAGES.index("separation") + 1 : vocabulary.FACILITY_STAGES.index(
+        "recycling"
+    )
+]
+_PRODUCTS = (*_DOWNSTREAM, "concentrate", "carbonate")
 
 
 def facility_rows(rows: pd.DataFrame, key: str, stage: str | None) -> pd.DataFrame:
@@ -217,11 +225,15 @@ def _plan(claim: object, q: object, r: dict, ev: Evidence, article_date: dt.date
     return _compare(q, r, ev, article_date)
 
 
+#: Groups that are part of a plant's magnet output: NdPr and the magnet rare earths.
+_MAGNET_PART = frozenset({"ndpr", vocabulary.GROUP_KEY["magnet"]})
+
+
 def _same_subject(claim: object, head: str) -> bool:
     """A claim about NdPr, heavy rare earths or one element is about part of a plant's
     output: it is compared only with a row whose unit is that part (NdPr oxide)."""
     for e in getattr(claim, "entities", ()):
-        if e.kind == "group" and e.key in ("ndpr", "magnet_ree"):
+        if e.kind == "group" and e.key in _MAGNET_PART:
             if not _MAGNET_REO.search(head):
                 return False
         elif e.kind == "element" or (e.kind == "group" and e.key != "all_ree"):
