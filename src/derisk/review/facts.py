@@ -33,6 +33,8 @@ FACT_TABLES = (
     "demand_projections",
     "ownership",
     "market_sizes",
+    "deposit_composition",
+    "deposit_profiles",
 )
 
 

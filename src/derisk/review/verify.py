@@ -10,10 +10,11 @@ and why they do not answer the claim; a wrong "contradicted" is the worst mistak
 
 Verdicts: `supported` (a matching row agrees within tolerance), `contradicted` (matching
 rows on record at the article's date disagree), `outdated` (agrees with what was on
-record then but not with the latest rows, or the reverse), `unverifiable` (nothing
+record then but not with the latest rows; a claim ahead of the record is supported), `unverifiable` (nothing
 matches), `opinion` (opinion or speculation is never verified). Each checker owns one
-metric; METRIC_CHECKERS maps them. Checkers live here (shares, tonnages, awards,
-quotas, demand) and in derisk.review.checks (prices, stakes and targets, events, plants).
+metric; METRIC_CHECKERS maps them. Checkers live here (shares, tonnages, quotas,
+demand) and in derisk.review.checks (prices, stakes and targets, events, plants, funding,
+market sizes and deposits).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import pandas as pd
 from derisk import vocabulary
 from derisk.review.checks.events import check_policy
 from derisk.review.checks.funding import check_funding
+from derisk.review.checks.markets import check_deposit, check_market_size
 from derisk.review.checks.plants import check_facility, is_stated_plan
 from derisk.review.checks.prices import check_price, check_price_floor
 from derisk.review.checks.stakes import check_ownership, check_target
@@ -416,8 +418,8 @@ def _no_table(what: str) -> Callable:
 
 
 METRIC_CHECKERS: dict[str, tuple[Callable, ...]] = {
-    "share": (check_share,),
-    "production": (check_production, check_facility),
+    "share": (check_deposit, check_share),
+    "production": (check_market_size, check_production, check_facility),
     "reserves": (check_production,),
     "capacity": (check_facility,),
     "facility_status": (check_facility,),
@@ -427,12 +429,13 @@ METRIC_CHECKERS: dict[str, tuple[Callable, ...]] = {
     "policy_event": (check_policy,),
     "element_count": (check_policy,),
     "quota": (check_quota,),
-    "demand": (check_demand,),
+    "demand": (check_market_size, check_demand),
     "ownership": (check_ownership,),
     "target": (check_target,),
-    "growth": (_no_table("a growth rate"),),
+    "growth": (check_deposit, _no_table("a growth rate")),
     "import_share": (_no_table("a share of one party's imports or supply"),),
-    "market_size": (_no_table("a market size (market_sizes holds tonnages, not values)"),),
+    "market_size": (check_market_size, _no_table("a market size")),
+    "other": (check_market_size,),
 }
 
 
