@@ -14,7 +14,7 @@ import pytest
 
 from derisk import vocabulary
 from derisk.data.store import Store
-from derisk.review.checks.events import check_law_date
+from derisk.review.checks.laws import check_law_date
 from derisk.review.claims import Claim, claim_from_sentence, extract_claims
 from derisk.review.lexicon import Lexicon, build_lexicon
 from derisk.review.text import article_from_text

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from derisk.data.cache import TableCache
 from derisk.errors import InputError
 from derisk.forecast.scenario import ELEMENTS, MAGNET_ELEMENTS, MODEL_STAGES, REGIONS
 
@@ -338,22 +339,9 @@ def china_quota(store: object) -> tuple[np.ndarray | None, list[str]]:
     return out, sources
 
 
-class _TableCache:
-    """Reads each table once per load: the inputs ask for the same tables many times."""
-
-    def __init__(self, store: object) -> None:
-        self._store = store
-        self._tables: dict[str, pd.DataFrame] = {}
-
-    def table(self, name: str) -> pd.DataFrame:
-        if name not in self._tables:
-            self._tables[name] = self._store.table(name)  # type: ignore[attr-defined]
-        return self._tables[name]
-
-
 def load_inputs(store: object, path: str, start_year: int, end_year: int) -> ModelInputs:
     """Collect the model's starting point from the store."""
-    store = _TableCache(store)
+    store = TableCache(store)
     years = np.arange(BASE_YEAR, end_year + 1)
     if start_year < BASE_YEAR + 1 and start_year != BASE_YEAR:
         years = np.arange(start_year, end_year + 1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from derisk.data.cache import TableCache
 from derisk.data.record import low_reliability, source_dates, with_record_dates
 from derisk.review.evidence import Evidence, SourceIndex
 
@@ -75,19 +76,20 @@ class FactBase:
 
     def __post_init__(self) -> None:
         self.sources = SourceIndex(self.store)
+        once = TableCache(self.store)  # dates and reliability marks re-read `sources`
         for name in FACT_TABLES:
-            frame = self.store.table(name)  # type: ignore[attr-defined]
-            frame = with_record_dates(self.store, name, frame)
+            frame = once.table(name)
+            frame = with_record_dates(once, name, frame)
             # itertuples() renames columns that start with "_": copy them to plain names.
             # A row counts from the first day its printed date allows: a source dated
             # only "2025" (USGS MCS comes out in January) is on record for a mid-2025
             # article. This can credit a claim or make it outdated; a contradiction still
             # needs every row on record to disagree (match.on_record).
             frame["record_start"] = frame["_recorded_start"]
-            frame["weak_row"] = low_reliability(self.store, frame).to_numpy()
+            frame["weak_row"] = low_reliability(once, frame).to_numpy()
             self.tables[name] = frame
         # Publication dates come from the one home of dates of record (derisk.data.record).
-        for source_id, date in source_dates(self.store).items():
+        for source_id, date in source_dates(once).items():
             if date is not None:
                 self.source_year[source_id] = date.start.year
         self.dataset_year = max(self.source_year.values(), default=dt.date.today().year)

@@ -167,7 +167,13 @@ def _heavy_share(facts: FactBase) -> tuple[float, Evidence] | None:
 
 
 def _element_classes(facts: FactBase) -> dict[str, tuple[str, Evidence]]:
-    """Element name (lower case) -> (LREE | HREE, the elements row that says so)."""
+    """Element name (lower case) -> (LREE | HREE, the elements row that says so).
+
+    Read once per FactBase: every article of a batch asks again."""
+    return facts.memo(("element_classes",), lambda: _read_element_classes(facts))
+
+
+def _read_element_classes(facts: FactBase) -> dict[str, tuple[str, Evidence]]:
     try:
         rows = facts.store.table("elements")  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - an older store without the table: rule is off

@@ -8,13 +8,13 @@ Europe not against a US price floor, one plant's capacity not against another's.
 nothing matches, the verdict is `unverifiable` and the evidence shows the nearest rows
 and why they do not answer the claim; a wrong "contradicted" is the worst mistake.
 
-Verdicts: `supported` (a matching row agrees within tolerance), `contradicted` (matching
-rows on record at the article's date disagree), `outdated` (agrees with what was on
-record then but not with the latest rows; a claim ahead of the record is supported), `unverifiable` (nothing
-matches), `opinion` (opinion or speculation is never verified). Each checker owns one
-metric; METRIC_CHECKERS maps them. Checkers live here (shares, tonnages, quotas,
-demand) and in derisk.review.checks (prices, stakes and targets, events, plants, funding,
-market sizes and deposits).
+Verdicts: `supported` (a matching row agrees within tolerance), `contradicted`
+(matching rows on record at the article's date disagree), `outdated` (agrees with what
+was on record then but not with the latest rows; a claim ahead of the record is
+supported), `unverifiable` (nothing matches), `opinion` (opinion or speculation is never
+verified). Each checker owns one metric; METRIC_CHECKERS maps them. Checkers live here
+(shares, tonnages, quotas, demand) and in derisk.review.checks (prices, stakes and
+targets, events, laws, plants, funding, market sizes and deposits).
 """
 
 from __future__ import annotations
