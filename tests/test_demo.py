@@ -23,6 +23,7 @@ def test_demo_builds_prints_the_diagnosis_and_writes_the_report(tmp_path: Path) 
         assert row.stage in out
         if row.china_share == row.china_share and row.china_share is not None:
             assert f"{row.china_share:.1f}%" in out
+            assert row.as_of and str(row.as_of) in out  # each headline says when it is from
     assert "no data" in out  # the metal stage has no sourced share: the demo says so
     assert "Top chokepoints" in out
     assert "Prognosis to 2050" in out

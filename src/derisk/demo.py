@@ -38,13 +38,14 @@ def run(console: Console | None = None) -> Path:
 
     summary = stage_summary(store)
     table = Table(title="China's share of world output and market concentration, by stage")
-    for col in ("stage", "scope", "year", "China share", "HHI", "sources"):
+    for col in ("stage", "scope", "year", "as of", "China share", "HHI", "sources"):
         table.add_column(col, overflow="fold")
     for r in summary.itertuples():
         table.add_row(
             r.stage,
             r.coverage,
             "" if r.year is None or r.year != r.year else str(int(r.year)),
+            "" if r.as_of is None or r.as_of != r.as_of else str(r.as_of),
             _pct(r.china_share),
             "" if r.hhi is None or r.hhi != r.hhi else f"{r.hhi:,.0f}",
             r.sources,
