@@ -258,6 +258,17 @@ def test_a_scheduled_entry_into_force_suspended_later_is_outdated(
     assert january.verdict == "contradicted", january.explanation
 
 
+def test_a_dated_rule_in_the_future_tense_is_checked_end_to_end(
+    lexicon: Lexicon, facts: FactBase
+) -> None:
+    """verify_claim no longer stops at the "will": a numbered announcement with a start
+    date is a published rule (checks.laws.is_dated_rule), judged on its status."""
+    assert one(ANN61, lexicon, facts, LICENSING_2025).verdict == "outdated"
+    # a forecast that names no announcement and no start date stays unchecked
+    text = "Exporters abroad will need Chinese licences for goods made with rare earths."
+    assert all(v.verdict == "opinion" for v in verdicts(text, lexicon, facts, LICENSING_2025))
+
+
 # -- 4. elements added to the control list, suspended after the article ------------------
 OCTOBER = (
     "The October package also adds holmium, erbium, thulium, europium and ytterbium to the "

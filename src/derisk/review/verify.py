@@ -29,6 +29,7 @@ import pandas as pd
 from derisk import vocabulary
 from derisk.review.checks.events import check_policy
 from derisk.review.checks.funding import check_funding
+from derisk.review.checks.laws import is_dated_rule
 from derisk.review.checks.markets import check_deposit, check_market_size
 from derisk.review.checks.plants import check_facility, is_stated_plan
 from derisk.review.checks.prices import check_price, check_price_floor
@@ -475,6 +476,10 @@ def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -
     hedged = getattr(claim, "hedge", "certain") in ("opinion", "speculative")
     if hedged and figure_is_stated_fact(claim):
         hedged = False
+    if hedged and is_dated_rule(claim):  # a published rule's start date, not a forecast
+        result = check_policy(claim, facts, article_date)
+        if result is not None:
+            return Verdict(claim, result[0], tuple(result[1]), result[2])
     if hedged and not is_stated_plan(claim):
         return Verdict(claim, "opinion", (), f"{claim.hedge}: not a checkable statement of fact")  # type: ignore[attr-defined]
     checkers = METRIC_CHECKERS.get(getattr(claim, "metric", None) or "", ())

@@ -70,6 +70,25 @@ _ROW_STEPS = (
 _EFFECTIVE_ON = re.compile(r"\beffective\s+(?:from\s+)?(\d{1,2})\s+([A-Z][a-z]{2,8})\.?\s+(\d{4})")
 
 
+_MONTHS = "|".join(vocabulary.MONTHS)
+_DATED_FROM = re.compile(
+    rf"\b(?:from|on|as\s+of|starting|effective)\s+(?:\d{{1,2}}\s+(?:{_MONTHS})|"
+    rf"(?:{_MONTHS})\s+\d{{1,2}})\b",
+    re.IGNORECASE,
+)
+
+
+def is_dated_rule(claim: object) -> bool:
+    """Whether a future-tense sentence states a numbered announcement's dated rule.
+
+    "From 1 December, exporters will need licences under Announcement No. 61" repeats a
+    published rule and its start date: it is a checkable fact about the announcement,
+    not a forecast, so its status on record (e.g. suspended since) can be judged.
+    """
+    text = getattr(claim, "text", "")
+    return bool(_ANNOUNCEMENT.search(text) and _DATED_FROM.search(text))
+
+
 def named_law(text: str) -> tuple[str, object] | None:
     """The one law a sentence names, as (label, key), or None (none, or several).
 
