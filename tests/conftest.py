@@ -56,6 +56,22 @@ def session_store(built_store_path: Path) -> Store:
     return Store(built_store_path)
 
 
+@pytest.fixture(scope="session")
+def lexicon(session_store: Store):  # noqa: ANN201 - derisk.review.lexicon.Lexicon
+    """The reviewer's lexicon of the session's store (read-only, built once)."""
+    from derisk.review.lexicon import build_lexicon
+
+    return build_lexicon(session_store)
+
+
+@pytest.fixture(scope="session")
+def facts(session_store: Store):  # noqa: ANN201 - derisk.review.facts.FactBase
+    """The reviewer's fact base of the session's store (read-only, built once)."""
+    from derisk.review.facts import FactBase
+
+    return FactBase(session_store)
+
+
 @pytest.fixture
 def fresh_store(built_store_path: Path, tmp_path: Path) -> Store:
     """A private copy of the built store that a test may write to."""

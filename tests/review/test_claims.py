@@ -8,7 +8,6 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from derisk.data.store import Store
 from derisk.errors import InputError
 from derisk.review import claims as claims_module
 from derisk.review.claims import (
@@ -25,13 +24,8 @@ from derisk.review.claims import (
     extract_claims,
     parse_quantities,
 )
-from derisk.review.lexicon import Lexicon, build_lexicon
+from derisk.review.lexicon import Lexicon
 from derisk.review.text import Article, Sentence, article_from_text
-
-
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
 
 
 def claim(lexicon: Lexicon, text: str) -> Claim:

@@ -10,13 +10,12 @@ import datetime as dt
 from dataclasses import replace
 
 import pandas as pd
-import pytest
 
 from derisk import vocabulary
 from derisk.data.store import Store
 from derisk.review.checks.laws import check_law_date
 from derisk.review.claims import Claim, claim_from_sentence, extract_claims
-from derisk.review.lexicon import Lexicon, build_lexicon
+from derisk.review.lexicon import Lexicon
 from derisk.review.text import article_from_text
 from derisk.review.verify import FactBase, Verdict, verify
 
@@ -26,16 +25,6 @@ HOLSTER_2025 = dt.date(2025, 11, 12)  # oped-holster-2025
 LICENSING_2025 = dt.date(2025, 10, 20)  # trade-magnets-licensing-2025
 
 NUMBER_WORDS = {5: "five", 7: "seven", 9: "nine", 12: "twelve"}
-
-
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
-
-
-@pytest.fixture(scope="module")
-def facts(session_store: Store) -> FactBase:
-    return FactBase(session_store)
 
 
 def verdicts(text: str, lexicon: Lexicon, facts: FactBase, date: dt.date | None) -> list[Verdict]:
@@ -154,9 +143,7 @@ def test_an_announcement_in_force_at_once_is_dated_by_its_row(
     assert wrong.verdict == "contradicted", wrong.explanation
 
 
-def test_the_crma_sentence_is_gated_before_the_checker(
-    lexicon: Lexicon, facts: FactBase
-) -> None:
+def test_the_crma_sentence_is_gated_before_the_checker(lexicon: Lexicon, facts: FactBase) -> None:
     """The article's sentence reaches no events checker today: claims.py gives it the
     metric "target" (CRMA + a percentage + the EU) and hedge "speculative" (its "should
     come from" clause), so verify.verify_claim answers "opinion" first. The checker

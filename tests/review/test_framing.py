@@ -28,16 +28,6 @@ SHARES_HEADER = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
-
-
-@pytest.fixture(scope="module")
-def facts(session_store: Store) -> FactBase:
-    return FactBase(session_store)
-
-
 def slips(text: str, lexicon: Lexicon, facts: FactBase) -> list[Slip]:
     return framing_slips(extract_claims(article_from_text(text), lexicon), facts)
 

@@ -12,22 +12,12 @@ import pytest
 
 from derisk.data.store import Store
 from derisk.review.claims import extract_claims
-from derisk.review.lexicon import Lexicon, build_lexicon
+from derisk.review.lexicon import Lexicon
 from derisk.review.text import article_from_text
 from derisk.review.verify import FactBase, Verdict, verify
 
 AFTER = dt.date(2023, 6, 15)
 SAYS = "In March, Japan Australia Rare Earths agreed to invest A${:.0f} million in Lynas."
-
-
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
-
-
-@pytest.fixture(scope="module")
-def facts(session_store: Store) -> FactBase:
-    return FactBase(session_store)
 
 
 @pytest.fixture(scope="module")

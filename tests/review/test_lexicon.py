@@ -9,12 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derisk.data.store import Store
-from derisk.review.lexicon import KINDS, Entity, Lexicon, build_lexicon
-
-
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
+from derisk.review.lexicon import KINDS, Entity, Lexicon
 
 
 def _only(lexicon: Lexicon, text: str) -> Entity:

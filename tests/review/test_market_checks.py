@@ -14,21 +14,11 @@ import pytest
 
 from derisk.data.store import Store
 from derisk.review.claims import extract_claims
-from derisk.review.lexicon import Lexicon, build_lexicon
+from derisk.review.lexicon import Lexicon
 from derisk.review.text import article_from_text
 from derisk.review.verify import FactBase, Verdict, verify
 
 LATE = dt.date(2025, 9, 1)
-
-
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
-
-
-@pytest.fixture(scope="module")
-def facts(session_store: Store) -> FactBase:
-    return FactBase(session_store)
 
 
 def market(store: Store, metric: str, scope: str, year: int) -> pd.Series:

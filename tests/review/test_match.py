@@ -8,23 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from derisk.data.store import Store
 from derisk.review.claims import extract_claims
-from derisk.review.lexicon import Lexicon, build_lexicon
+from derisk.review.lexicon import Lexicon
 from derisk.review.text import article_from_text
 from derisk.review.verify import FactBase, Verdict, verify
-
-
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
-
-
-@pytest.fixture(scope="module")
-def facts(session_store: Store) -> FactBase:
-    return FactBase(session_store)
 
 
 def verdicts(text: str, lexicon: Lexicon, facts: FactBase, date: dt.date | None) -> list[Verdict]:

@@ -44,16 +44,6 @@ SHARE_KEY = re.compile(
 NUMBER_WORDS = {5: "five", 7: "seven", 9: "nine", 12: "twelve"}
 
 
-@pytest.fixture(scope="module")
-def lexicon(session_store: Store) -> Lexicon:
-    return build_lexicon(session_store)
-
-
-@pytest.fixture(scope="module")
-def facts(session_store: Store) -> FactBase:
-    return FactBase(session_store)
-
-
 def check(
     text: str, lexicon: Lexicon, facts: FactBase, date: dt.date | None = None
 ) -> list[Verdict]:

@@ -14,6 +14,7 @@ import re
 import pandas as pd
 
 from derisk import vocabulary
+from derisk.review.checks.events import claimed_period
 from derisk.review.facts import Candidate, FactBase
 from derisk.review.match import MONEY_TOLERANCE, explain
 
@@ -52,26 +53,6 @@ def check_funding(claim: object, facts: FactBase, article_date: dt.date | None):
 
 
 _PROPER = re.compile(r"\b(?:[A-Z][a-z]+\s+){1,5}[A-Z][a-z]+\b")
-_MONTH = re.compile(
-    r"\b(" + "|".join(sorted(vocabulary.MONTH_NUMBER, key=len, reverse=True)) + r")\b"
-    r"(?:\s+(\d{4}))?",
-    re.IGNORECASE,
-)
-
-
-def _claim_month(claim: object, article_date: dt.date | None) -> tuple[int, int] | None:
-    """The (year, month) a money claim names: "In March" means the article's year, or
-    the year before when March is still ahead of the article's date."""
-    match = _MONTH.search(claim.text)  # type: ignore[attr-defined]
-    if match is None or match.group(1).lower() == "may" and match.group(2) is None:
-        return None  # "may" alone is usually the verb
-    month = vocabulary.MONTH_NUMBER[match.group(1).lower()]
-    if match.group(2):
-        return int(match.group(2)), month
-    year = getattr(claim, "year", None)
-    if year is None and article_date is not None:
-        year = article_date.year - (1 if month > article_date.month else 0)
-    return (year, month) if year else None
 
 
 def _same_award(
@@ -84,9 +65,10 @@ def _same_award(
     month, and exactly one award between them that month was on record by the article's
     date; several awards could add up to the claim, so they never contradict it.
     """
-    when = _claim_month(claim, article_date)
-    if when is None:
+    year, month, _ = claimed_period(claim, article_date)  # "In March": the article's year
+    if year is None or month is None:
         return None
+    when = (year, month)
     text = claim.text  # type: ignore[attr-defined]
     said = set(re.findall(r"[A-Za-z]{2,}", text)) | {
         "".join(w[0] for w in m.split()) for m in _PROPER.findall(text)
@@ -103,16 +85,27 @@ def _same_award(
     if len(hits) != 1:
         return None
     r = hits[0]
-    c = facts.candidate(
-        r, facts.year_of(r.year, r.source_id),
-        facts.ev("funding", f"funder={r.funder}, recipient={r.recipient}, date={r.date}",
-                 f"{r.value_text} {r.unit} ({r.instrument})", r.source_id),
-        f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}", float(r.value),
-    )  # fmt: skip
+    c = _award(facts, r)
     q = claim.quantity  # type: ignore[attr-defined]
     known = article_date is None or (c.recorded is not None and c.recorded <= article_date)
     wrong = abs(c.value - q.value) > MONEY_TOLERANCE * q.value
     return c if known and wrong and not c.weak else None
+
+
+def _award(facts: FactBase, r: object) -> Candidate:
+    """One funding row as a Candidate, with the evidence key that finds it again."""
+    return facts.candidate(
+        r,
+        facts.year_of(r.year, r.source_id),  # type: ignore[attr-defined]
+        facts.ev(
+            "funding",
+            f"funder={r.funder}, recipient={r.recipient}, date={r.date}",  # type: ignore[attr-defined]
+            f"{r.value_text} {r.unit} ({r.instrument})",  # type: ignore[attr-defined]
+            r.source_id,  # type: ignore[attr-defined]
+        ),
+        f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}",  # type: ignore[attr-defined]
+        float(r.value),  # type: ignore[attr-defined]
+    )
 
 
 def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidate]:
@@ -128,19 +121,5 @@ def _funding_pool(facts: FactBase, unit: str, names: list[str]) -> list[Candidat
             token = words[0] if words else name
             mask |= text.str.contains(rf"\b{re.escape(token)}\b", regex=True)
         rows = rows[mask]
-    candidates = [
-        facts.candidate(
-            r,
-            facts.year_of(r.year, r.source_id),
-            facts.ev(
-                "funding",
-                f"funder={r.funder}, recipient={r.recipient}, date={r.date}",
-                f"{r.value_text} {r.unit} ({r.instrument})",
-                r.source_id,
-            ),
-            f"{r.funder} -> {r.recipient}: {r.value_text} {r.unit}",
-            float(r.value),
-        )
-        for r in rows.itertuples()
-    ]
+    candidates = [_award(facts, r) for r in rows.itertuples()]
     return candidates
