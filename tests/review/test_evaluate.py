@@ -143,3 +143,38 @@ def test_expert_examples_get_no_false_contradiction(session_store: Store) -> Non
         pytest.skip("shared/review_examples not present")
     _, totals = evaluate(session_store, examples)
     assert totals["false_contradictions"] == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "column", "words"),
+    [
+        ("{bad json", None, "unreadable label file"),
+        ('{"title": "x", "date": "2025-13-01", "claims": []}', "date", "bad label file"),
+        ('{"title": "x", "date": "2025-01-01", "claims": [{"text": "t"}]}', "claims",
+         "bad label file"),
+        ('{"date": "2025-01-01", "claims": []}', "title", "bad label file"),
+    ],
+)  # fmt: skip
+def test_a_broken_label_file_is_a_clear_error(
+    tmp_path: Path, content: str, column: str | None, words: str
+) -> None:
+    from derisk.errors import InputError
+    from derisk.review.evaluate import load_labels
+
+    (tmp_path / "a.txt").write_text("Title\n\nA sentence.\n", encoding="utf-8")
+    label = tmp_path / "a.labels.json"
+    label.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_labels(label)
+    assert err.value.file == str(label) and err.value.column == column
+    assert words in str(err.value)
+
+
+def test_a_label_file_without_its_article_is_a_clear_error(tmp_path: Path) -> None:
+    from derisk.errors import InputError
+    from derisk.review.evaluate import load_labels
+
+    label = tmp_path / "lonely.labels.json"
+    label.write_text('{"title": "x", "date": "2025-01-01", "claims": []}', encoding="utf-8")
+    with pytest.raises(InputError, match="without its article"):
+        load_labels(label)

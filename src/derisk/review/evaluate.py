@@ -228,18 +228,44 @@ class LabelledArticle:
 
 
 def load_labels(path: Path) -> LabelledArticle:
-    """A label file and its article (the file with the same stem and a text suffix)."""
+    """A label file and its article (the file with the same stem and a text suffix).
+
+    A broken label file is an InputError naming the file and the field, never a
+    traceback: users add their own labelled articles with --articles.
+    """
+    from derisk.errors import InputError
+
     path = Path(path)
-    doc = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError("unreadable label file", file=str(path), expected="JSON",
+                         found=str(err)[:80]) from None  # fmt: skip
     stem = path.name[: -len(LABEL_SUFFIX)]
-    article = next(p for p in sorted(path.parent.glob(stem + ".*")) if p != path)
+    article = next((p for p in sorted(path.parent.glob(stem + ".*")) if p != path), None)
+    if article is None:
+        raise InputError("label file without its article", file=str(path),
+                         expected=f"{stem}.txt, .md, .html or .pdf beside it")  # fmt: skip
     fields = Label.__dataclass_fields__
+    field = "title"
+    try:
+        title = str(doc["title"])
+        field = "date"
+        date = dt.date.fromisoformat(str(doc["date"]))
+        field = "claims"
+        claims = tuple(
+            Label(**{k: v for k, v in c.items() if k in fields}) for c in doc["claims"]
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError("bad label file", file=str(path), column=field,
+                         expected="title, ISO date and claims with text, expected, reason",
+                         found=str(err)[:80]) from None  # fmt: skip
     return LabelledArticle(
         path=article,
-        title=doc["title"],
-        date=dt.date.fromisoformat(doc["date"]),
+        title=title,
+        date=date,
         style=doc.get("style", ""),
-        claims=tuple(Label(**{k: v for k, v in c.items() if k in fields}) for c in doc["claims"]),
+        claims=claims,
         covered=frozenset(doc.get("covered", ())),
         missing=frozenset(doc.get("missing", ())),
     )
