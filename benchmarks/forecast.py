@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from derisk.data.store import Store
+from derisk.forecast.allocation import build_market
 from derisk.forecast.inputs import ModelInputs, load_inputs
 from derisk.forecast.lifetimes import survival_curve, weibull_shape_scale
 from derisk.forecast.model import LIFETIME_CV, run_chunk
@@ -211,7 +212,8 @@ def case_phases(store: Store, n: int) -> dict:
     lap("inputs")
     params = draw_parameters(scenario, inputs, bloc, n, SEED)
     lap("sampling")
-    result = simulate(inputs, params, scenario, bloc, DEFAULT_CHUNK)
+    market = build_market(store, scenario, bloc)
+    result = simulate(inputs, params, scenario, bloc, DEFAULT_CHUNK, market=market)
     lap("simulate")
     ds = to_dataset(result, inputs, scenario, bloc, SEED)
     ds = ds.sel(year=slice(scenario.start_year, scenario.end_year))
@@ -234,9 +236,10 @@ def case_chain17(store: Store, n: int) -> dict:
     bloc = resolve_bloc(store, BLOC)
     tiled, _ = _tiled(store)
     stockpile = np.zeros(N_ELEMENTS)
+    market = build_market(store, scenario, bloc)
     try:
         probe = draw_parameters(scenario, tiled, bloc, 10, SEED)
-        run_chunk(tiled, probe, scenario, bloc, stockpile)
+        run_chunk(tiled, probe, scenario, bloc, stockpile, market=market)
     except Exception as err:  # report what blocks a 17-element run, do not time anything
         frames = [f for f in traceback.extract_tb(err.__traceback__) if "src/derisk" in f.filename]
         where = [f"{f.filename.split('src/')[-1]}:{f.lineno} ({f.name})" for f in frames]
@@ -244,7 +247,7 @@ def case_chain17(store: Store, n: int) -> dict:
     draws = draw_parameters(scenario, tiled, bloc, n, SEED)
 
     def run() -> None:
-        result = simulate(tiled, draws, scenario, bloc, DEFAULT_CHUNK)
+        result = simulate(tiled, draws, scenario, bloc, DEFAULT_CHUNK, market=market)
         ds = to_dataset(result, tiled, scenario, bloc, SEED)
         ds = ds.sel(year=slice(scenario.start_year, scenario.end_year))
         ds.attrs["summary"] = summarise(ds, scenario.derisk_threshold)

@@ -82,3 +82,11 @@ def fresh_store(built_store_path: Path, tmp_path: Path) -> Store:
     if wal.exists():
         shutil.copyfile(wal, target.with_name(target.name + ".wal"))
     return Store(target)
+
+
+@pytest.fixture(scope="session")
+def inputs(session_store: Store):  # noqa: ANN201 - derisk.forecast.inputs.ModelInputs
+    """The forecast model's inputs from the session store, IEA STEPS, 2025-2050 (read-only)."""
+    from derisk.forecast.inputs import load_inputs
+
+    return load_inputs(session_store, "IEA STEPS", 2025, 2050)

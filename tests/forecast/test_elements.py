@@ -9,16 +9,11 @@ import pytest
 
 from derisk.data.store import Store
 from derisk.errors import InputError
-from derisk.forecast.inputs import OXIDE_TO_ELEMENT, load_inputs
+from derisk.forecast.inputs import OXIDE_TO_ELEMENT
 from derisk.forecast.output import forecast_json
 from derisk.forecast.run import forecast
 from derisk.forecast.scenario import ELEMENTS, MAGNET_ELEMENTS, load_scenario
 from derisk.forecast.summary import crma_check
-
-
-@pytest.fixture(scope="module")
-def inputs(session_store: Store):
-    return load_inputs(session_store, "IEA STEPS", 2025, 2050)
 
 
 @pytest.fixture(scope="module")

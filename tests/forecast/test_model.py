@@ -119,4 +119,6 @@ def test_unknown_bloc_and_missing_demand_share_are_clear_errors(session_store: S
     with pytest.raises(InputError, match="unknown bloc"):
         forecast(session_store, load_scenario("baseline"), bloc="Atlantis", draws=5)
     with pytest.raises(InputError, match="no demand share"):
-        forecast(session_store, load_scenario("baseline"), bloc="JP", draws=5)
+        forecast(
+            session_store, load_scenario("baseline", ["demand.bloc_share={}"]), bloc="JP", draws=5
+        )

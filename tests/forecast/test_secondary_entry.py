@@ -16,6 +16,7 @@ import pytest
 
 from derisk.data.store import Store
 from derisk.forecast import model
+from derisk.forecast.allocation import build_market
 from derisk.forecast.balance import MassBalanceError
 from derisk.forecast.inputs import load_inputs
 from derisk.forecast.model import check_chain_balance, run_chunk, walk_chain
@@ -202,7 +203,7 @@ def test_a_planted_error_in_a_region_is_named(real) -> None:
 
 
 def test_recycling_raises_china_free_supply_where_the_bloc_has_metal_and_magnet_room(
-    real, monkeypatch: pytest.MonkeyPatch
+    real, monkeypatch: pytest.MonkeyPatch, session_store: Store
 ) -> None:
     inputs, draws = real
     real_capacities = model.capacities
@@ -215,15 +216,15 @@ def test_recycling_raises_china_free_supply_where_the_bloc_has_metal_and_magnet_
     monkeypatch.setattr(model, "capacities", with_room)
     scenario = _scenario("metal")
     stock = np.zeros(len(inputs.elements))
-    on = run_chunk(inputs, draws, scenario, "US", stock)
+    market = build_market(session_store, scenario, "US")
+    on = run_chunk(inputs, draws, scenario, "US", stock, market=market)
     none = dataclasses.replace(draws, collection=np.zeros_like(draws.collection))
-    off = run_chunk(inputs, none, scenario, "US", stock)
+    off = run_chunk(inputs, none, scenario, "US", stock, market=market)
     assert float(off.secondary_supply.sum()) == 0 and float(on.secondary_supply.sum()) > 0
     gain = on.china_free_supply - off.china_free_supply
     assert (gain >= -1e-9).all()
     assert float(gain.sum()) > 0
-    # Pro rata allocation: the bloc gets its share b of the extra China-free magnets, no more
-    # than it recycled.
+    # The bloc gets no more extra China-free magnets than it recycled.
     assert (gain <= on.secondary_supply + 1e-6).all()
     np.testing.assert_array_equal(on.demand, off.demand)
 

@@ -198,6 +198,11 @@ def test_plant_start_against_its_slippage(
     assert str(row["source_id"]) in {e.source_id for e in after.evidence}
 
 
+def test_japans_self_sufficiency_by_2030_is_optimistic(judge) -> None:
+    _, after = judge("Japan will be self-sufficient in magnets by 2030.")
+    assert after.verdict == "optimistic"
+
+
 def test_a_cancelled_plant_will_not_start(judge, session_store: Store) -> None:
     rows = session_store.table("facilities")
     assert rows.set_index("name").loc["Seadrift heavy & light REE plant", "status"] == "cancelled"
@@ -213,7 +218,6 @@ def test_a_cancelled_plant_will_not_start(judge, session_store: Store) -> None:
         ("China mines about 69% of the world's rare earths.", DATE),  # not a prediction
         ("Heavy rare earths such as dysprosium remain almost entirely processed in China.", DATE),
         ("Lynas's Texas plant will start in 2026.", DATE),  # which plant? Texas is no row
-        ("Japan will be self-sufficient in magnets by 2030.", DATE),  # no sourced JP share
         ("The US will be self-sufficient within five years.", DATE),  # in what?
         ("The US will be self-sufficient in magnets within five years.", None),  # from when?
         ("We believe the US must be self-sufficient in magnets by 2030.", DATE),  # opinion
@@ -239,7 +243,8 @@ def test_reviews_without_predictions_run_no_forecast(
 
 def test_one_run_per_bloc_and_store(session_store: Store) -> None:
     assert ol.outlook(session_store, "US") is ol.outlook(session_store, "US")
-    assert ol.outlook(session_store, "JP") is None  # no demand share: never run
+    # Every bloc has a demand share now (sourced or a flagged estimate): Japan runs too.
+    assert ol.outlook(session_store, "JP") is ol.outlook(session_store, "JP")
 
 
 def test_the_reviewer_lists_an_optimistic_prediction_as_a_slip(session_store: Store) -> None:

@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from derisk.cli.output import FORMATS, console, emit, err_console
 from derisk.errors import DeriskError, InputError
+from derisk.forecast.summary import STABLE_DRAWS
 from derisk.vocabulary import BLOC_CODES, GROUPS, STAGES, listing
 
 app = typer.Typer(
@@ -353,7 +354,15 @@ def _check_years(spec: object, span: tuple[int, int] | None) -> None:
 def forecast_cmd(
     scenario: Annotated[str, typer.Option(help="Preset name or YAML file.")] = "baseline",
     bloc: str = "US",
-    draws: Annotated[int, typer.Option(min=1, max=1_000_000)] = 2000,
+    draws: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=1_000_000,
+            help="Monte Carlo draws; the default is the smallest count whose P50s are "
+            "stable between seeds (derisk.forecast.summary.STABLE_DRAWS).",
+        ),
+    ] = STABLE_DRAWS,
     seed: Annotated[int, typer.Option(min=0)] = 1,
     years: Annotated[str | None, typer.Option(help="START:END, e.g. 2025:2050")] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="dotted.path=value")] = None,
@@ -363,7 +372,7 @@ def forecast_cmd(
     db: DbOption = None,
     fmt: FormatOption = "table",
 ) -> None:
-    """Monte Carlo prognosis to 2050: when is the bloc de-risked, and how large is the gap."""
+    """Monte Carlo prognosis to 2050: milestones towards de-risking, and how large the gap is."""
     from rich.progress import Progress
 
     from derisk.forecast.output import (
@@ -448,6 +457,46 @@ def forecast_backcast(db: DbOption = None, fmt: FormatOption = "table") -> None:
             f"{frame.attrs['sources']}",
         ],
     )
+
+
+@app.command("forecast-validate")
+@_guard
+def forecast_validate(
+    draws: Annotated[int, typer.Option(min=10, max=100_000)] = 200,
+    seed: Annotated[int, typer.Option(min=0)] = 1,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when a target is missed.")
+    ] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="dotted.path=value on the IEA-like preset (sensitivity)."),
+    ] = None,
+    db: DbOption = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Run an IEA-like setting; set its 2030 and 2035 figures beside the IEA's.
+
+    A report: it prints the comparison and exits 0 even when a target is missed (each
+    miss is named on stderr); --strict exits 1 on a miss, for CI.
+    """
+    from derisk.forecast.validate import validate
+
+    _check_format(fmt)
+    frame = validate(_store(db), draws=draws, seed=seed, sets=set_)
+    emit(
+        frame,
+        fmt,
+        title="validation: model (IEA-like setting) vs IEA outlook, magnet REEs",
+        notes=frame.attrs["notes"],
+        table_columns=[c for c in frame.columns if c != "source_id"],  # one id, in the notes
+    )
+    missed = frame.attrs["missed"]
+    for line in missed:
+        err_console.print(f"[red]missed target:[/] {escape(line)}", highlight=False)
+    if not missed:
+        err_console.print("all targets met", highlight=False)
+    if missed and strict:
+        raise typer.Exit(1)
 
 
 # -- report -----------------------------------------------------------------------------

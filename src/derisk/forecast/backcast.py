@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from derisk.forecast.allocation import build_market
 from derisk.forecast.inputs import (
     BASE_YEAR,
     MAGNET_RE_CONTENT,
@@ -71,7 +72,8 @@ def _engine_history(store: object, driver: pd.Series, start: int, end: int):
         if year in driver.index:
             inputs.demand_path[..., k] *= driver[year] / driver[BASE_YEAR]
     draws = draw_parameters(scenario, inputs, "US", 1, seed=0)
-    result = run_chunk(inputs, draws, scenario, "US", np.zeros(len(inputs.elements)))
+    market = build_market(store, scenario, "US") if scenario.allocation == "ownership" else None
+    result = run_chunk(inputs, draws, scenario, "US", np.zeros(len(inputs.elements)), market=market)
     return result.primary_supply[0].astype(float), inputs
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from derisk.forecast.allocation import Market
 from derisk.forecast.inputs import ModelInputs
 from derisk.forecast.model import ChunkResult, run_chunk
 from derisk.forecast.sampling import Draws
@@ -18,9 +19,14 @@ from derisk.parallel import map_ordered
 
 
 def _run(
-    inputs: ModelInputs, scenario: Scenario, bloc: str, stockpile: np.ndarray, chunk: Draws
+    inputs: ModelInputs,
+    scenario: Scenario,
+    bloc: str,
+    stockpile: np.ndarray,
+    market: Market | None,
+    chunk: Draws,
 ) -> ChunkResult:
-    return run_chunk(inputs, chunk, scenario, bloc, stockpile)
+    return run_chunk(inputs, chunk, scenario, bloc, stockpile, market=market)
 
 
 def map_chunks(
@@ -31,6 +37,7 @@ def map_chunks(
     bloc: str,
     stockpile: np.ndarray,
     progress: Callable[[int], None] | None = None,
+    market: Market | None = None,
 ) -> list[ChunkResult]:
     """One task per chunk; results in chunk order."""
     return map_ordered(
@@ -41,5 +48,6 @@ def map_chunks(
         scenario,
         bloc,
         stockpile,
+        market,
         progress=None if progress is None else (lambda i, c: progress(c.bloc_share.shape[0])),
     )

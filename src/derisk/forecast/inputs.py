@@ -120,6 +120,13 @@ class Facility:
     #: How the row's stated capacity became this one (units, factors, what was netted out).
     basis: str = ""
     unit: str = "t magnet-REE element/yr"
+    #: "" for a plant converted from its own `facilities` row. Otherwise why the model
+    #: holds capacity with no row of its own: "integrated" (the metal line a magnet
+    #: plant's row says it runs) or "estimate" (a flagged estimate, method in `basis`).
+    derived: str = ""
+    #: The plant whose start and capacity draws this one shares (an integrated plant's
+    #: own metal line moves with its magnet line); "" draws its own.
+    companion_of: str = ""
 
 
 @dataclass
@@ -353,9 +360,14 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
     mix = np.concatenate([mix / mix.sum(), np.zeros(len(ELEMENTS) - N_MAGNET)])
     quota, quota_sources = china_quota(store)
     # plants builds on this module's constants, so it is imported here (one-way dependency).
+    from derisk.forecast.base_capacity import uncounted_magnets
     from derisk.forecast.plants import plant_pipeline, profile_sources
 
     plants, substitutes, skipped = plant_pipeline(store)
+    # The base year's world magnet-REE demand (observed, the same on every IEA path).
+    base_demand = float(demand_path(store, path, np.array([BASE_YEAR]))[:, :N_MAGNET].sum())
+    estimates = uncounted_magnets(store.table("stage_shares"), plants, base_demand)
+    plants = plants + estimates
     for plant in plants:
         if plant.product == "ndfeb":
             plant.element_share = mix
@@ -377,6 +389,7 @@ def load_inputs(store: object, path: str, start_year: int, end_year: int) -> Mod
             "element_split": ["usgs-myb-2022-ree-tables", "fastmarkets-2024-quota"],
             "magnet_re_content": ["COURAGE_FAQ"],
             "facilities": sorted({p.source_id for p in plants}),
+            "magnet_estimates": sorted({i for p in estimates for i in p.source_id.split(";")}),
             "facility_ores": profile_sources(store, plants),
             "substitutes": sorted({p.source_id for p in substitutes}),
         },

@@ -8,18 +8,22 @@ target bloc is served pro rata. docs/METHODS.md ("Forecast") gives every equatio
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from derisk import vocabulary
 from derisk.errors import InputError
-from derisk.forecast.balance import DEFAULT_RTOL, check_balance
+from derisk.forecast.allocation import BlocSupply, Market, allocate, china_dependent_to_bloc
+from derisk.forecast.balance import check_balance
+from derisk.forecast.base_capacity import INTEGRATED_ASSUMED
+from derisk.forecast.chain import Flows, check_chain_balance, walk_chain
+from derisk.forecast.controls import allowed_share
 from derisk.forecast.inputs import BASE_YEAR, ModelInputs
 from derisk.forecast.lifetimes import survival_curve
+from derisk.forecast.ramp import online_fraction
 from derisk.forecast.sampling import Draws
-from derisk.forecast.scenario import MAGNET_ELEMENTS, MODEL_STAGES, REGIONS, Scenario
+from derisk.forecast.scenario import MODEL_STAGES, REGIONS, Scenario
 from derisk.forecast.stocks import inflow_driven
 
 CHN = REGIONS.index("CHN")
@@ -45,38 +49,9 @@ class ChunkResult:
     shortfall: np.ndarray  # (d, e, t)
     china_dependent_share: np.ndarray  # (d, s, e, t) world, per cent
     hhi: np.ndarray  # (d, s, t) world, magnet REEs together
-
-
-def _active(
-    scenario: Scenario,
-    years: np.ndarray,
-    bloc: str,
-    *,
-    stage: str | None,
-    specific_only: bool,
-    elements: tuple[str, ...],
-) -> np.ndarray:
-    """Allowed share (0-1) of China-origin flow per (element, year) under the controls."""
-    allowed = np.ones((len(elements), len(years)))
-    for control in scenario.china.export_controls:
-        targets = set(control.target_blocs)
-        hits_bloc = bool(targets & {bloc, "target"})
-        if specific_only and not hits_bloc:
-            continue
-        if not specific_only and "all" not in targets and not hits_bloc:
-            continue
-        if stage is not None and stage not in control.stages:
-            continue
-        on = (years >= control.start) & (
-            years <= (control.end if control.end is not None else 10_000)
-        )
-        rate = control.approval_rate
-        if specific_only:
-            rate = rate + (1 - rate) * scenario.china.reexport_share
-        for j, element in enumerate(elements):
-            if element in control.elements:
-                allowed[j, on] *= rate
-    return allowed
+    withheld: np.ndarray  # (d, e, t) China-dependent supply kept from the bloc by controls
+    inventory: np.ndarray  # (d, e, t) magnet output no buyer took (China's stocks)
+    china_output_share: np.ndarray  # (d, s, t) China's % of world output, magnet REEs
 
 
 def capacities(
@@ -98,23 +73,7 @@ def capacities(
     cap[:, 0] = inputs.mining_base[None, :, :, None]
     cap[:, 1] = inputs.refining_base[None, :, :, None]
     cap[:, 1, CHN] = 0.0
-    ramp = max(scenario.pipeline.ramp_up_years, 1)
-    for i, plant in enumerate(inputs.facilities):
-        s = MODEL_STAGES.index(plant.stage)
-        in_base = (
-            s <= 1
-            and plant.status == "operating"
-            and (not np.isfinite(plant.actual) or plant.actual <= BASE_YEAR)
-        )
-        if in_base:
-            continue  # already inside the IEA 2024 mining/refining figures
-        start = draws.start_year[:, i][:, None]
-        online = np.clip((years[None, :] - start + 1) / ramp, 0.0, 1.0)
-        online = np.where(np.isnan(start), 0.0, online)
-        r = REGIONS.index(plant.region)
-        cap[:, s, r] += (online * draws.capacity[:, i][:, None])[:, None, :] * plant.element_share[
-            None, :, None
-        ]
+    _add_plants(cap, inputs, draws, scenario)
     # The co-products end at separated products: metal and magnet stages pass them through.
     co = inputs.coproducts
     cap[:, 2, :, co] = cap[:, 1, :, co]
@@ -122,10 +81,7 @@ def capacities(
     since = np.clip(years - BASE_YEAR, 0, None)[None, None, :]
     growth = (1 + draws.china_growth[:, None, None]) ** since
     d0 = world_demand[:, :, t0][:, :, None]
-    mined0 = cap[:, 0, :, :, t0].sum(axis=1)[:, :, None]
-    secondary_cn = np.maximum(d0 - mined0, 0.0) * _divide(
-        world_demand, np.broadcast_to(d0, world_demand.shape)
-    )
+    secondary_cn = china_secondary(world_demand, cap[:, 0, :, :, t0].sum(axis=1), t0, inputs)
     others = cap[:, :, OTHERS].sum(axis=2)  # (d, s, e, t)
     if scenario.china.capacity_path in ("residual", "quota"):
         # China is the swing supplier: it fills (1+g)^k x world demand that others cannot.
@@ -153,245 +109,64 @@ def capacities(
     return cap, secondary_cn
 
 
+def _add_plants(cap: np.ndarray, inputs: ModelInputs, draws: Draws, scenario: Scenario) -> None:
+    """Add the pipeline's plants to `cap`, online by their drawn start and ramp.
+
+    Plants are summed per (stage, region) in one contraction over the plant axis, not
+    one by one (the per-plant loop was a fifth of a run's time).
+    """
+    pipe = scenario.pipeline
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, plant in enumerate(inputs.facilities):
+        s = MODEL_STAGES.index(plant.stage)
+        in_base = (
+            s <= 1
+            and plant.status == "operating"
+            and (not np.isfinite(plant.actual) or plant.actual <= BASE_YEAR)
+        )
+        if in_base:
+            continue  # already inside the IEA 2024 mining/refining figures
+        if plant.derived == INTEGRATED_ASSUMED and not pipe.integrated_metal:
+            continue
+        groups.setdefault((s, REGIONS.index(plant.region)), []).append(i)
+    for (s, r), members in groups.items():
+        tonnes = np.stack(
+            [
+                online_fraction(
+                    inputs.years, draws.start_year[:, i], pipe.ramp_up_years, pipe.ramp_shape
+                )
+                * draws.capacity[:, i][:, None]
+                for i in members
+            ],
+            axis=1,
+        )  # (draw, plant, year)
+        shares = np.stack([inputs.facilities[i].element_share for i in members])  # (plant, e)
+        cap[:, s, r] += (tonnes.transpose(0, 2, 1) @ shares).transpose(0, 2, 1)
+
+
+def china_secondary(
+    world_demand: np.ndarray, mined0: np.ndarray, t0: int, inputs: ModelInputs
+) -> np.ndarray:
+    """China's secondary feed (draw, element, year): the base year's unmined demand.
+
+    In 2024 the IEA's world magnet-REE demand exceeds its mined supply; the difference is
+    recycled swarf and scrap (mostly processed in China) and stock draw. It is taken
+    over the magnet rare earths together, not element by element: scrap is magnet
+    material, so it comes in the magnet demand mix (a per-element gap would make scrap
+    two-thirds of the world's Dy). It grows with each element's demand. run.py checks it
+    against the store's recycled-input share of a Chinese magnet maker
+    (docs/METHODS.md, "China's secondary feed").
+    """
+    magnet = inputs.magnet
+    demand0 = world_demand[:, magnet, t0].sum(axis=1)  # (d,)
+    gap = np.maximum(demand0 - mined0[:, magnet].sum(axis=1), 0.0)
+    out = np.zeros_like(world_demand)
+    out[:, magnet] = world_demand[:, magnet] * _divide(gap, demand0)[:, None, None]
+    return out
+
+
 def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b > 0)
-
-
-@dataclass
-class Flows:
-    """Stage outputs split by dependence on China, with the feed each region received.
-
-    free, dep, feed: (draw, stage, region, element, year); surplus: feed that reached
-    China beyond its capacity (inventory), (draw, stage, element, year). secondary: the
-    bloc's recycled tonnes fed, China-free, to stage `secondary_stage` (draw, element,
-    year); None when the chain was walked without them.
-    """
-
-    free: np.ndarray
-    dep: np.ndarray
-    feed: np.ndarray
-    surplus: np.ndarray
-    secondary: np.ndarray | None = None
-    secondary_stage: int = MODEL_STAGES.index("metal")
-
-    @property
-    def output(self) -> np.ndarray:
-        return self.free + self.dep
-
-
-def _safe_denominator(b: np.ndarray) -> np.ndarray:
-    """b where b > 0, else inf: x / it is x / b or 0 for finite x, as _divide gives."""
-    return np.where(b > 0, b, np.inf)
-
-
-def _runs(regions: list[int]) -> list[slice]:
-    """Consecutive region indices as slices: [1, 2, 5, 7, 8] -> [1:3, 5:6, 7:9]."""
-    runs: list[slice] = []
-    for r in regions:
-        if runs and runs[-1].stop == r:
-            runs[-1] = slice(runs[-1].start, r + 1)
-        else:
-            runs.append(slice(r, r + 1))
-    return runs
-
-
-def _region_sum(arr: np.ndarray, regions: list[int]) -> np.ndarray:
-    """arr (draw, region, element, year) summed over `regions`, in order.
-
-    Equal, bit for bit, to the sum over all regions outside China when the others are
-    zero (numpy also adds region by region, and x + 0 = x), so it does not depend on
-    which regions a chunk of draws leaves out.
-    """
-    if not regions:
-        return np.zeros(arr.shape[:1] + arr.shape[2:])
-    total = arr[:, regions[0]].copy()
-    for r in regions[1:]:
-        total += arr[:, r]
-    return total
-
-
-def walk_chain(
-    cap: np.ndarray,
-    scenario: Scenario,
-    years: np.ndarray,
-    bloc: str,
-    secondary_cn: np.ndarray,
-    elements: tuple[str, ...] = MAGNET_ELEMENTS,
-    secondary: np.ndarray | None = None,
-    *,
-    check: bool = True,
-) -> Flows:
-    """Walk mining -> separation -> metal -> magnet with the scenario's routing rule.
-
-    `secondary` (draw, element, year), the bloc's recycled tonnes, is China-free feed at
-    `scenario.recycling.entry_stage` in the bloc's own region (spread over the regions
-    outside China in proportion to their capacity at that stage for a bloc without
-    one). Processors there take it first, up to their capacity; the rest joins that
-    stage's China-free pool and is routed like primary material (docs/METHODS.md).
-
-    Regions outside China with no capacity at a stage in any draw of the chunk get zero
-    flows directly; the sums over regions add the others in the same order as a sum
-    over all, so the result is the same whatever the chunk.
-
-    The flows are checked with check_chain_balance; `check=False` leaves that to the
-    caller (run_chunk checks them in the same pass as it sums the outputs).
-    """
-    n_draws, n_stages, _, n_elements, n_years = cap.shape
-    entry = MODEL_STAGES.index(scenario.recycling.entry_stage)
-    own = BLOC_REGIONS.get(bloc, ())
-    home = REGIONS.index(own[0]) if own else None
-    has = np.any(cap, axis=(0, 3, 4))  # (stage, region)
-    active = [[r for r in range(1, has.shape[1]) if has[s, r]] for s in range(n_stages)]
-    # Every cell is written below, so no zero-filled allocations.
-    free = np.empty_like(cap)
-    dep = np.empty_like(cap)
-    feed = np.empty_like(cap)
-    surplus = np.empty((n_draws, n_stages, n_elements, n_years))
-    surplus[:, 0] = 0.0
-    free[:, 0, OTHERS] = cap[:, 0, OTHERS]
-    free[:, 0, CHN] = 0.0
-    dep[:, 0] = 0.0
-    dep[:, 0, CHN] = cap[:, 0, CHN]
-    feed[:, 0] = cap[:, 0]
-    for s in range(1, n_stages):
-        exportable = _active(
-            scenario, years, bloc, stage=MODEL_STAGES[s - 1], specific_only=False, elements=elements
-        )[None]
-        free_pool = _region_sum(free[:, s - 1], active[s - 1])
-        dep_nc_pool = _region_sum(dep[:, s - 1], active[s - 1])
-        cn_out = dep[:, s - 1, CHN]
-        cn_export = cn_out * exportable
-        cap_nc = _region_sum(cap[:, s], active[s])
-        cap_cn = cap[:, s, CHN]
-        # The bloc's recycled tonnes: `local` of them are processed where they arise; the
-        # rest joins the China-free pool. `room` is the capacity left outside China.
-        local = None
-        room = cap_nc
-        if secondary is not None and s == entry:
-            local = np.minimum(secondary, cap_nc if home is None else cap[:, s, home])
-            room = cap_nc - local
-            free_pool += secondary - local
-        if scenario.routing == "non_china_first":
-            free_used = np.minimum(free_pool, room)
-            dep_used = np.minimum(dep_nc_pool + cn_export, room - free_used)
-        else:
-            pool = free_pool + dep_nc_pool + cn_out
-            take = np.minimum(room, pool * _divide(room, room + cap_cn))
-            free_used = take * _divide(free_pool, pool)
-            dep_used = np.minimum(take - free_used, dep_nc_pool + cn_export)
-        from_nc = np.minimum(dep_used, dep_nc_pool)
-        from_cn = dep_used - from_nc
-        cn_feed = free_pool - free_used
-        cn_feed += dep_nc_pool - from_nc
-        cn_feed += cn_out - from_cn
-        if s == 1:
-            cn_feed += secondary_cn
-        cn_made = np.minimum(cap_cn, cn_feed)
-        np.subtract(cn_feed, cn_made, out=surplus[:, s])
-        free[:, s, CHN] = 0.0
-        dep[:, s, CHN] = cn_made
-        feed[:, s, CHN] = cn_feed
-        # Outputs outside China are spread over regions in proportion to capacity (spread
-        # recycled tonnes leave that at cap / cap_nc). With a home region, its recycled
-        # tonnes stay there and the rest is spread over the capacity they left.
-        at_home = local is not None and home is not None
-        total = _safe_denominator(room if at_home else cap_nc)[:, None]
-        spread = free_used if local is None or at_home else free_used + local
-        for run in _runs(active[s]):
-            weight = np.divide(cap[:, s, run], total, out=feed[:, s, run])  # feed as scratch
-            inside = at_home and run.start <= home < run.stop  # type: ignore[operator]
-            if inside:
-                np.divide(cap[:, s, home] - local, total[:, 0], out=weight[:, home - run.start])
-            free_r = np.multiply(weight, spread[:, None], out=free[:, s, run])
-            dep_r = np.multiply(weight, dep_used[:, None], out=dep[:, s, run])
-            if inside:
-                free_r[:, home - run.start] += local
-            np.add(free_r, dep_r, out=feed[:, s, run])
-        for run in _runs([r for r in range(1, has.shape[1]) if not has[s, r]]):
-            free[:, s, run] = 0.0
-            dep[:, s, run] = 0.0
-            feed[:, s, run] = 0.0
-    flows = Flows(
-        free=free,
-        dep=dep,
-        feed=feed,
-        surplus=surplus,
-        secondary=secondary,
-        secondary_stage=entry,
-    )
-    if check:
-        check_chain_balance(flows, secondary_cn)
-    return flows
-
-
-def check_chain_balance(
-    flows: Flows,
-    secondary_cn: np.ndarray,
-    each_output: Callable[[int, np.ndarray], None] | None = None,
-) -> None:
-    """Raise MassBalanceError unless every stage, region, element, year and draw balances.
-
-    Two books: each region's feed equals its output plus what it could not process (only
-    China keeps a surplus), and each stage's feed equals the previous stage's output plus
-    secondary feed (China's at separation, the bloc's recycling at its entry stage).
-
-    The first book goes one stage at a time through one scratch array and passes when
-    the largest |residual| is within check_balance's tolerance computed from a smaller
-    scale (the largest feed or surplus, not the largest |feed|, |output| or |kept|):
-    what passes here passes check_balance on the whole arrays. Anything else (an error,
-    NaN, inf) goes to check_balance, which decides and names the failing cell. In a
-    balanced chain the residuals are exactly zero.
-
-    each_output(stage, output) is called with each stage's output (free + dep; draw,
-    region, element, year) as computed here, for callers that need it too; the array is
-    reused, so it must not be kept.
-    """
-    feed, free, dep, surplus = flows.feed, flows.free, flows.dep, flows.surplus
-    n_draws, n_stages, _, n_elements, n_years = feed.shape
-    scratch = np.empty(feed.shape[:1] + feed.shape[2:])  # one stage: (draw, region, e, t)
-    made = np.empty((n_draws, n_stages - 1, n_elements, n_years))  # output, summed
-    fed = np.empty_like(made)  # feed, summed over regions
-    scale = [0.0]
-    worst = [0.0]
-    for s in range(n_stages):
-        output = np.add(free[:, s], dep[:, s], out=scratch)
-        if each_output is not None:
-            each_output(s, output)
-        if s < n_stages - 1:
-            output.sum(axis=1, out=made[:, s])
-        if s > 0:
-            feed[:, s].sum(axis=1, out=fed[:, s - 1])
-        residual = np.subtract(feed[:, s], output, out=scratch)
-        residual[:, CHN] -= surplus[:, s]
-        scale += [float(np.max(feed[:, s])), float(np.max(surplus[:, s]))]
-        worst += [float(np.max(residual)), -float(np.min(residual))]
-    if not np.max(worst) <= DEFAULT_RTOL * max(scale):  # np.max keeps NaN: it fails
-        kept = np.zeros_like(feed)
-        kept[:, :, CHN] = surplus
-        check_balance(feed, flows.output, kept, labels=_labels(feed), name="stage x region")
-    made[:, 0] += secondary_cn
-    if flows.secondary is not None:
-        if not 1 <= flows.secondary_stage < n_stages:
-            raise ValueError(f"secondary feed enters at stage {flows.secondary_stage}, not 1-3")
-        made[:, flows.secondary_stage - 1] += flows.secondary
-    labels = {k: v for k, v in _labels(feed).items() if k != "region"}
-    check_balance(
-        made,
-        fed,
-        0.0,
-        labels=labels | {"stage": MODEL_STAGES[1:]},
-        name="trade between stages",
-    )
-
-
-def _labels(feed: np.ndarray) -> dict[str, Sequence]:
-    return {
-        "draw": range(feed.shape[0]),
-        "stage": MODEL_STAGES,
-        "region": REGIONS,
-        "element": range(feed.shape[3]),
-        "year": range(feed.shape[-1]),
-    }
 
 
 def demand(inputs: ModelInputs, draws: Draws, scenario: Scenario) -> np.ndarray:
@@ -442,42 +217,42 @@ def recycling(
     return secondary * rate * on
 
 
-def run_chunk(
+def bloc_supply(
+    flows: Flows,
     inputs: ModelInputs,
     draws: Draws,
     scenario: Scenario,
     bloc: str,
-    stockpile: np.ndarray,
-    primary_out: np.ndarray | None = None,
-) -> ChunkResult:
-    """Simulate one chunk of draws end to end.
+    demands: tuple[np.ndarray, np.ndarray],
+    market: Market | None,
+    served: np.ndarray | float = 0.0,
+) -> BlocSupply:
+    """The bloc's China-free and China-dependent magnets, under the scenario's allocation.
 
-    primary_out: where to write primary_supply (float32, draw x stage x region x element
-    x year), e.g. this chunk's rows of the whole run's array; a new array if None.
+    'ownership' (allocation.py) serves buyers domestic first, then partners, then an open
+    market outside China; 'pro_rata' and 'domestic_first' are the older rules, kept for
+    comparison: the bloc gets its demand share of the world's (remaining) China-free
+    output and of China-dependent output, and nothing withheld is redirected.
+    demands = (what the bloc buys, world demand); `served`: the bloc's demand its own
+    short-loop recycling met, which the market no longer has to serve.
     """
-    years = inputs.years
-    world_use = demand(inputs, draws, scenario)
-    share = draws.bloc_share[:, None, None, None]
-    bloc_use = world_use * share
-    bloc_demand = bloc_use.sum(axis=1)
-    world_demand = world_use.sum(axis=1)
-    secondary = recycling(inputs, draws, scenario, bloc_use)
-
-    cap, secondary_cn = capacities(inputs, draws, scenario, world_demand)
-    flows = walk_chain(
-        cap, scenario, years, bloc, secondary_cn, inputs.elements, secondary, check=False
-    )
+    bloc_demand, world_demand = demands
+    years, elements = inputs.years, inputs.elements
     free, dep = flows.free, flows.dep
-    free_final = free[:, 3, OTHERS].sum(axis=1)
+    rates = (
+        allowed_share(scenario, years, bloc, stage="magnet", scope="bloc", elements=elements)[None],
+        allowed_share(scenario, years, bloc, stage=None, scope="third", elements=elements)[None],
+    )
     dep_nc_final = dep[:, 3, OTHERS].sum(axis=1)
     cn_final = dep[:, 3, CHN]
-    elements = inputs.elements
-    to_bloc_cn = _active(
-        scenario, years, bloc, stage="magnet", specific_only=False, elements=elements
-    )[None]
-    via_third = _active(scenario, years, bloc, stage=None, specific_only=True, elements=elements)[
-        None
-    ]
+    if scenario.allocation == "ownership":
+        if market is None:
+            raise ValueError("the 'ownership' allocation needs the market (build_market)")
+        alloc = allocate(market, free[:, 3], bloc_demand, world_demand, served)
+        redirect = scenario.china.withheld == "redirect"
+        world_left = world_demand - served
+        return china_dependent_to_bloc(alloc, dep_nc_final, cn_final, world_left, rates, redirect)
+    free_final = free[:, 3, OTHERS].sum(axis=1)
     b = draws.bloc_share[:, None, None]
     if scenario.allocation == "domestic_first":
         own = [REGIONS.index(r) for r in BLOC_REGIONS.get(bloc, ())]
@@ -485,11 +260,73 @@ def run_chunk(
         free_bloc = own_free + b * (free_final - own_free)
     else:
         free_bloc = b * free_final
-    dep_bloc = b * (dep_nc_final * via_third + cn_final * to_bloc_cn)
-    # The bloc's recycling entered the chain at its entry stage (walk_chain): it is in
-    # free_bloc already, as far as it reached the magnet stage China-free.
+    offered = b * (dep_nc_final + cn_final)
+    dep_bloc = b * (dep_nc_final * rates[1] + cn_final * rates[0])
     china_free = np.minimum(bloc_demand, free_bloc)
-    available = np.minimum(bloc_demand, free_bloc + dep_bloc)
+    from_china = np.minimum(bloc_demand - china_free, dep_bloc)
+    total = free_final + dep_nc_final + cn_final
+    withheld = offered - dep_bloc
+    return BlocSupply(
+        china_free=china_free,
+        from_china=from_china,
+        withheld=withheld,
+        redirected=np.zeros_like(withheld),
+        inventory=withheld,
+        to_others=total - china_free - from_china - withheld,
+    )
+
+
+def _received_use(bloc_use: np.ndarray, received: np.ndarray, demand_: np.ndarray) -> np.ndarray:
+    """The bloc's receipts (draw, element, year) split over end uses like its demand."""
+    return bloc_use * _divide(received, demand_)[:, None]
+
+
+def run_chunk(
+    inputs: ModelInputs,
+    draws: Draws,
+    scenario: Scenario,
+    bloc: str,
+    stockpile: np.ndarray,
+    primary_out: np.ndarray | None = None,
+    market: Market | None = None,
+) -> ChunkResult:
+    """Simulate one chunk of draws end to end.
+
+    The bloc's in-use stock is fed by what it receives, not by its demand: the chain is
+    walked once without recycling, the bloc's primary receipts feed its stock, and the
+    chain is walked again with the recycled tonnes that stock releases (recycled
+    magnets' own second life is left out: a lower bound, docs/METHODS.md).
+
+    primary_out: where to write primary_supply (float32, draw x stage x region x element
+    x year), e.g. this chunk's rows of the whole run's array; a new array if None.
+    """
+    years = inputs.years
+    world_use = demand(inputs, draws, scenario)
+    bloc_use = world_use * draws.bloc_share[:, None, None, None]
+    bloc_demand = bloc_use.sum(axis=1)
+    world_demand = world_use.sum(axis=1)
+    demands = (bloc_demand, world_demand)
+    cap, secondary_cn = capacities(inputs, draws, scenario, world_demand)
+    args = (cap, scenario, years, bloc, secondary_cn, inputs.elements)
+    first = walk_chain(*args, None, check=False)
+    primary_only = bloc_supply(first, inputs, draws, scenario, bloc, demands, market)
+    received = primary_only.china_free + primary_only.from_china
+    secondary = recycling(inputs, draws, scenario, _received_use(bloc_use, received, bloc_demand))
+    short = np.zeros_like(secondary)
+    if scenario.recycling.processing == "short_loop":
+        # Remade into magnets in the bloc: they serve its demand before any purchase.
+        short = np.minimum(secondary, bloc_demand)
+        flows = first
+        demands = (bloc_demand - short, world_demand)
+    else:
+        recycled = secondary.any()
+        flows = walk_chain(*args, secondary, check=False, before=first) if recycled else first
+    supply = bloc_supply(flows, inputs, draws, scenario, bloc, demands, market, short)
+    if scenario.recycling.processing == "short_loop":
+        supply.china_free = supply.china_free + short
+        supply.inventory = supply.inventory + secondary - short  # more than it needs
+    bloc_demand = demands[0] + short
+    available = np.minimum(bloc_demand, supply.china_free + supply.from_china)
     gap = bloc_demand - available
     released = np.zeros_like(gap)
     if scenario.stockpile.release == "shortfall":
@@ -497,8 +334,51 @@ def run_chunk(
         for t in range(len(years)):
             released[:, :, t] = np.minimum(remaining, gap[:, :, t])
             remaining -= released[:, :, t]
-    # The mass balance check computes every stage's output (free + dep); the sums and
-    # primary_supply are taken from it there, stage by stage, with no whole-chunk copy.
+    primary, dep_share, by_region, made = _chain_outputs(flows, secondary_cn, inputs, primary_out)
+    if scenario.recycling.processing == "short_loop":
+        made = made + secondary  # the short loop's magnets, and recycled tonnes left over
+    check_balance(
+        made,
+        supply.china_free + supply.from_china + supply.to_others,
+        supply.inventory,
+        labels={"draw": range(len(made)), "element": inputs.elements, "year": years},
+        name="magnet market (bloc, other buyers, China's inventory)",
+    )
+    return ChunkResult(
+        demand=bloc_demand,
+        demand_world=world_demand,
+        primary_supply=primary,
+        secondary_supply=secondary,
+        china_free_supply=supply.china_free,
+        supply_available=available + released,
+        shortfall=gap - released,
+        china_dependent_share=dep_share,
+        hhi=10_000 * (_divide(by_region, by_region.sum(axis=2, keepdims=True)) ** 2).sum(axis=2),
+        withheld=supply.withheld,
+        inventory=supply.inventory,
+        china_output_share=_china_share(by_region),
+    )
+
+
+def _china_share(by_region: np.ndarray) -> np.ndarray:
+    """China's share (%) of world output per (draw, stage, year); NaN where none is made."""
+    world = by_region.sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(world > 0, 100 * by_region[:, :, CHN] / world, np.nan)
+
+
+def _chain_outputs(
+    flows: Flows, secondary_cn: np.ndarray, inputs: ModelInputs, primary_out: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Check the chain's balance and take its outputs in the same pass.
+
+    Returns primary_supply, China-dependent share per stage, output per stage and region
+    (magnet REEs together; draw, stage, region, year) and the magnet stage's total
+    output (draw, element, year). The balance check computes
+    every stage's output (free + dep); the sums are taken from it there, stage by stage,
+    with no whole-chunk copy.
+    """
+    free, dep = flows.free, flows.dep
     n_draws, n_stages, n_regions, n_elements, n_years = free.shape
     primary = np.empty(free.shape, np.float32) if primary_out is None else primary_out
     stage_total = np.empty((n_draws, n_stages, n_elements, n_years))
@@ -512,16 +392,4 @@ def run_chunk(
 
     check_chain_balance(flows, secondary_cn, take_output)
     dep_share = 100 * _divide(dep.sum(axis=2), stage_total)
-    shares = _divide(by_region, by_region.sum(axis=2, keepdims=True))
-    hhi = 10_000 * (shares**2).sum(axis=2)
-    return ChunkResult(
-        demand=bloc_demand,
-        demand_world=world_demand,
-        primary_supply=primary,
-        secondary_supply=secondary,
-        china_free_supply=china_free,
-        supply_available=available + released,
-        shortfall=gap - released,
-        china_dependent_share=dep_share,
-        hhi=hhi,
-    )
+    return primary, dep_share, by_region, stage_total[:, -1].copy()

@@ -16,7 +16,7 @@ import pandas as pd
 import xarray as xr
 
 from derisk.errors import InputError
-from derisk.forecast.summary import crma_check, series
+from derisk.forecast.summary import CRMA_MILESTONE, crma_check, series
 
 
 def forecast_json(ds: xr.Dataset) -> str:
@@ -38,6 +38,9 @@ def forecast_json(ds: xr.Dataset) -> str:
             for e, v in summary["year_derisked"].items()
         },
         "worst_shortfall": summary["worst_shortfall"],
+        "milestones": _json_keys(summary["milestones"]),
+        "headline_share": _json_keys(summary["headline_share"]),
+        "world_china_share": _json_keys(summary["world_china_share"]),
         "series": series(ds),
         "sources": ds.attrs["sources"],
     }
@@ -46,9 +49,38 @@ def forecast_json(ds: xr.Dataset) -> str:
     return json.dumps(payload, indent=1)
 
 
+def _json_keys(value: object) -> object:
+    """Year keys as JSON has them (strings), so the CLI and the API print the same object."""
+    if isinstance(value, dict):
+        return {str(k): _json_keys(v) for k, v in value.items()}
+    return value
+
+
+def milestone_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Element x milestone: the P50 year (P10-P90), "never" = not within the horizon."""
+
+    def cell(record: dict) -> str:
+        p10, p50, p90 = (record[k] or "never" for k in ("p10", "p50", "p90"))
+        return str(p50) if p10 == p90 else f"{p50} ({p10}-{p90})"
+
+    rows = []
+    for element, records in ds.attrs["summary"]["milestones"].items():
+        row = {"element": element}
+        for key, record in records.items():
+            label = "<=65% from China" if key == CRMA_MILESTONE else f"{key}%"
+            row[label] = cell(record)
+        rows.append(row)
+    return pd.DataFrame.from_records(rows)
+
+
 def forecast_tables(ds: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
-    """Headline tables: year de-risked and worst shortfall per element (P10-P90)."""
+    """Headline tables: milestones, year de-risked and worst shortfall per element (P10-P90)."""
     summary = ds.attrs["summary"]
+    milestones_title = (
+        "Milestones: first year China-free supply covers X% of demand for good, P50 (P10-P90)"
+    )
+    if ds.attrs["bloc"] == "EU27":
+        milestones_title += "; <=65% from China = the CRMA single-country benchmark"
     rows = []
     for element, v in summary["year_derisked"].items():
         if "note" in v:
@@ -72,7 +104,7 @@ def forecast_tables(ds: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
         f"{ds.attrs['scenario']} | {ds.attrs['bloc']} | {ds.attrs['draws']} draws, "
         f"seed {ds.attrs['seed']} ('never' = not within {ds['year'].values[-1]})"
     )
-    tables = [(title, pd.DataFrame.from_records(rows))]
+    tables = [(milestones_title, milestone_table(ds)), (title, pd.DataFrame.from_records(rows))]
     if ds.attrs["bloc"] == "EU27":
         tables.append(("EU CRMA benchmarks (P50)", pd.DataFrame.from_records(crma_check(ds))))
     return tables

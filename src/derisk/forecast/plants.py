@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from derisk.forecast.base_capacity import integrated_metal, reported_output
 from derisk.forecast.inputs import (
     MAGNET_RE_CONTENT,
     N_MAGNET,
@@ -164,6 +165,8 @@ class Converted:
     #: The ore composition the conversion actually used (None: none, e.g. magnets or an
     #: output stated element by element); recorded on the Facility.
     profile: Profile | None = None
+    #: Source ids the conversion used besides the row's own (e.g. reported output).
+    sources: tuple[str, ...] = ()
 
 
 def ore_profiles(store: object) -> tuple[dict[str, np.ndarray], dict[str, float]]:
@@ -511,7 +514,7 @@ def _facility(
         element_share=share,
         announced=_year(row["announced_start_first_year"]),
         actual=_year(row["actual_start_year"]),
-        source_id=row["source_id"],
+        source_id=";".join((str(row["source_id"]), *conv.sources)),
         product=conv.product,
         deposit=profile.deposit if profile else "",
         deposit_assumed=bool(profile and profile.assumed),
@@ -524,9 +527,12 @@ def _facility(
 def plant_pipeline(store: object) -> tuple[list[Facility], list[Facility], list[str]]:
     """Rows of `facilities` as rare-earth plants, substitution plants, and skipped rows.
 
-    Every row lands in exactly one of the three, so nothing is dropped silently.
+    Every row lands in exactly one of the three, so nothing is dropped silently. The
+    plants also hold the metal lines of integrated magnet plants (base_capacity), marked
+    `derived`, which have no row of their own.
     """
     rows = store.table("facilities")  # type: ignore[attr-defined]
+    shares = store.table("stage_shares")  # type: ignore[attr-defined]
     full, ndpr_only = ore_profiles(store)
     regions = region_of(store)
     plants, substitutes, skipped = [], [], []
@@ -544,10 +550,33 @@ def plant_pipeline(store: object) -> tuple[list[Facility], list[Facility], list[
         profile = None if reason else facility_profile(row, region, full, ndpr_only)
         conv = reason or convert(row, rows, profile, full)  # type: ignore[arg-type]
         if isinstance(conv, str):
+            conv = _from_reported(row, conv, shares, region, full, ndpr_only)
+        if isinstance(conv, str):
             skipped.append(_skip_text(row, conv))
             continue
         plants.append(_facility(row, region, conv, conv.profile, "t magnet-REE element/yr"))
-    return plants, substitutes, skipped
+    return plants + integrated_metal(plants, rows), substitutes, skipped
+
+
+def _from_reported(
+    row: pd.Series,
+    reason: str,
+    shares: pd.DataFrame,
+    region: str,
+    full: dict[str, np.ndarray],
+    ndpr_only: dict[str, float],
+) -> Converted | str:
+    """A skipped row's reported Dy+Tb output as its capacity (base_capacity), or the reason."""
+    if row["country"] == "CHN" or row["stage"] == "recycling":
+        return reason
+    reported = reported_output(row, shares)
+    if reported is None:
+        return reason
+    profile = facility_profile(row, region, full, ndpr_only)
+    out = _from_stated([(reported.label, reported.tonnes)], row, profile, full)
+    out.basis = f"{reported.basis}; {out.basis} (row: {reason})"
+    out.sources = reported.source_ids
+    return out
 
 
 def profile_sources(store: object, plants: list[Facility]) -> list[str]:

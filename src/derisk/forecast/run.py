@@ -7,13 +7,16 @@ Chunks only split the work: every random number is drawn before chunking
 from __future__ import annotations
 
 import mmap
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 
 import numpy as np
 import xarray as xr
 
 from derisk.data.blocs import resolve_bloc
+from derisk.forecast.allocation import Market, build_market
 from derisk.forecast.inputs import BASE_YEAR, ModelInputs, load_inputs
 from derisk.forecast.model import ChunkResult, run_chunk
 from derisk.forecast.sampling import Draws, draw_parameters
@@ -26,6 +29,8 @@ from derisk.forecast.summary import summarise
 #: Dataset + summary, two runs each): 8.8-8.9 s at 25, 7.5-8.6 s at 50, 8.8-9.0 s at 100,
 #: 10.5-11.3 s at 200.
 DEFAULT_CHUNK = 50
+#: Threads for the local path: one per core (this machine: 2).
+LOCAL_THREADS = max(1, min(os.cpu_count() or 1, 4))
 Progress = Callable[[int], None]
 
 
@@ -67,8 +72,13 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     progress: Progress | None = None,
     dask: str | None = None,
+    market: Market | None = None,
 ) -> ChunkResult:
-    """All draws, chunk by chunk; `dask` is a scheduler address or 'local'."""
+    """All draws, chunk by chunk; `dask` is a scheduler address or 'local'.
+
+    market: the buyers outside China (allocation.build_market), needed by the
+    'ownership' allocation.
+    """
     n = draws.bloc_share.shape[0]
     slices = [slice(i, min(i + chunk_size, n)) for i in range(0, n, chunk_size)]
     stock = _stockpile(scenario, inputs.elements)
@@ -76,31 +86,41 @@ def simulate(
         from derisk.forecast.distributed import map_chunks
 
         results = map_chunks(
-            dask, inputs, [draws.take(s) for s in slices], scenario, bloc, stock, progress
+            dask, inputs, [draws.take(s) for s in slices], scenario, bloc, stock, progress, market
         )
         return _concat(results)
     # The largest output is written in place by run_chunk; the rest is copied per chunk.
     dims = (len(MODEL_STAGES), len(REGIONS), len(inputs.elements), len(inputs.years))
     primary = _result_array((n, *dims), np.float32)
+
+    def one(s: slice) -> tuple[slice, ChunkResult]:
+        part = run_chunk(
+            inputs, draws.take(s), scenario, bloc, stock, primary_out=primary[s], market=market
+        )
+        return s, part
+
     out: ChunkResult | None = None
-    for s in slices:
-        part = run_chunk(inputs, draws.take(s), scenario, bloc, stock, primary_out=primary[s])
-        if out is None:  # allocate the full result once, then fill it chunk by chunk
-            out = ChunkResult(
-                **{
-                    f.name: _result_array(
-                        (n, *getattr(part, f.name).shape[1:]), getattr(part, f.name).dtype
-                    )
-                    for f in fields(ChunkResult)
-                    if f.name != "primary_supply"
-                },
-                primary_supply=primary,
-            )
-        for f in fields(ChunkResult):
-            if f.name != "primary_supply":
-                getattr(out, f.name)[s] = getattr(part, f.name)
-        if progress:
-            progress(s.stop - s.start)
+    # Chunks are independent and numpy releases the GIL in its loops, so a thread per
+    # core runs them side by side; each writes only its own rows, so the result is the
+    # same as one by one (tests/forecast/test_determinism.py).
+    with ThreadPoolExecutor(max_workers=LOCAL_THREADS) as pool:
+        for s, part in pool.map(one, slices):
+            if out is None:  # allocate the full result once, then fill it chunk by chunk
+                out = ChunkResult(
+                    **{
+                        f.name: _result_array(
+                            (n, *getattr(part, f.name).shape[1:]), getattr(part, f.name).dtype
+                        )
+                        for f in fields(ChunkResult)
+                        if f.name != "primary_supply"
+                    },
+                    primary_supply=primary,
+                )
+            for f in fields(ChunkResult):
+                if f.name != "primary_supply":
+                    getattr(out, f.name)[s] = getattr(part, f.name)
+            if progress:
+                progress(s.stop - s.start)
     return out  # type: ignore[return-value]
 
 
@@ -150,6 +170,24 @@ def to_dataset(
             "%",
             "share of world output at the stage that depends on China",
         ),
+        "withheld": (
+            det,
+            result.withheld,
+            "t element",
+            "China-dependent supply the export controls kept from the bloc",
+        ),
+        "inventory": (
+            det,
+            result.inventory,
+            "t element",
+            "magnet output no buyer took (China's stocks)",
+        ),
+        "china_output_share": (
+            ("draw", "stage", "year"),
+            result.china_output_share,
+            "%",
+            "China's share of world output per stage (magnet REEs together)",
+        ),
         "hhi": (
             ("draw", "stage", "year"),
             result.hhi,
@@ -196,7 +234,8 @@ def forecast(
         scenario = scenario.model_copy(update={"start_year": years[0], "end_year": years[1]})
     inputs = load_inputs(store, scenario.demand.path, scenario.start_year, scenario.end_year)
     params = draw_parameters(scenario, inputs, bloc, draws, seed)
-    result = simulate(inputs, params, scenario, bloc, chunk_size, progress, dask)
+    market = build_market(store, scenario, bloc) if scenario.allocation == "ownership" else None
+    result = simulate(inputs, params, scenario, bloc, chunk_size, progress, dask, market)
     ds = to_dataset(result, inputs, scenario, bloc, seed)
     ds = ds.sel(year=slice(scenario.start_year, scenario.end_year))
     ds.attrs["summary"] = summarise(ds, scenario.derisk_threshold)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derisk.forecast.inputs import ModelInputs
+from derisk.forecast.inputs import AS_OF_YEAR, ModelInputs
 from derisk.forecast.scenario import END_USES, Dist, Scenario
 
 #: Planned plants with no announced date: earliest start this many years after the
@@ -91,6 +91,9 @@ def draw_parameters(scenario: Scenario, inputs: ModelInputs, bloc: str, n: int, 
     start, capacity = _facility_draws(scenario, inputs, rng, n)
     # Drawn last so that adding it left every earlier draw of a seed unchanged.
     other_growth = sample(scenario.demand.other_rees_growth, rng, n)
+    # After every other draw for the same reason: a scenario with and without mine lead
+    # times shares all its other random numbers, so the lever's effect is its own.
+    _apply_mine_leads(scenario, inputs, rng, n, start)
     for arr in (substitution, bloc_share, collection, recovery):
         np.clip(arr, 0.0, 1.0, out=arr)
     return Draws(
@@ -111,12 +114,25 @@ def draw_parameters(scenario: Scenario, inputs: ModelInputs, bloc: str, n: int, 
 def _facility_draws(
     scenario: Scenario, inputs: ModelInputs, rng: np.random.Generator, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Start year (NaN: never) and capacity per draw and plant.
+
+    A plant succeeds with its status's probability; an operating plant starts at its
+    actual year; any other at max(announced, scenario start) + a sampled delay.
+    Planned mines get their lead-time floor afterwards (_apply_mine_leads).
+    """
     plants = inputs.facilities
     delays = inputs.delays["delay_years"].to_numpy(float) if len(inputs.delays) else np.zeros(1)
     pipe = scenario.pipeline
     start = np.full((n, len(plants)), np.nan)
     capacity = np.zeros((n, len(plants)))
+    index = {plant.name: i for i, plant in enumerate(plants)}
     for i, plant in enumerate(plants):
+        if plant.companion_of:
+            # An integrated plant's own metal line starts, succeeds and sizes with its
+            # magnet line (plants listed earlier); it draws nothing of its own.
+            parent = index[plant.companion_of]
+            start[:, i], capacity[:, i] = start[:, parent], capacity[:, parent]
+            continue
         p = pipe.success_probability.get(plant.status, 0.0)
         success = rng.random(n) < p
         if pipe.on_time:
@@ -138,6 +154,32 @@ def _facility_draws(
         start[:, i] = np.where(success, begins, np.nan)
         capacity[:, i] = rng.uniform(plant.capacity_low, plant.capacity_high, n)
     return start, capacity
+
+
+def is_unbuilt_mine(status: str, stage: str) -> bool:
+    """A mine that is only planned: no construction yet, so not yet past its FID."""
+    return stage == "mining" and status == "planned"
+
+
+def _apply_mine_leads(
+    scenario: Scenario, inputs: ModelInputs, rng: np.random.Generator, n: int, start: np.ndarray
+) -> None:
+    """Planned mines start no earlier than the dataset date + a sampled lead time.
+
+    A planned mine's announced date is the company's schedule; the lead time
+    (`pipeline.mine_lead_years`, years from AS_OF_YEAR to first output) is how long
+    permitting, financing and construction have taken on the record. Its start is the
+    later of the two: max(announced + delay, AS_OF_YEAR + lead). Plants under
+    construction, operating plants and plants that never start (NaN) are left alone.
+    """
+    lead = scenario.pipeline.mine_lead_years
+    if lead is None:
+        return
+    for i, plant in enumerate(inputs.facilities):
+        if not is_unbuilt_mine(plant.status, plant.stage):
+            continue
+        floor = AS_OF_YEAR + np.clip(sample(lead, rng, n), 0, None)
+        start[:, i] = np.where(np.isnan(start[:, i]), np.nan, np.maximum(start[:, i], floor))
 
 
 def end_use_index(name: str) -> int:

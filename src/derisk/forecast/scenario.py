@@ -74,6 +74,10 @@ class Demand(Strict):
     path: Literal["IEA STEPS", "IEA APS", "IEA NZE"] = "IEA STEPS"
     multiplier: dict[str, Dist] = Field(default_factory=dict)
     bloc_share: dict[str, Dist] = Field(default_factory=dict)
+    #: China's own share of world demand. The open market for China-free material is
+    #: shared among the buyers outside China (world demand x (1 - china_share)), so it
+    #: is needed by the 'ownership' allocation (docs/METHODS.md, "Allocation").
+    china_share: Dist | None = None
     substitution: dict[str, Dist] = Field(default_factory=dict)
     substitution_full_by: int = 2035
     #: Yearly growth of demand for the non-magnet rare earths (La, Ce, Sm, Y ...), which
@@ -108,7 +112,16 @@ class Pipeline(Strict):
     delay_years: Literal["empirical"] | Dist = "empirical"
     ramp_up_years: Annotated[int, Field(ge=0, le=15)] = 3
     ramp_up_source: str = "assumption: linear ramp to nameplate"
+    #: linear: capacity rises evenly over ramp_up_years; s_curve: a logistic ramp that
+    #: reaches half of nameplate midway (how new separation and magnet lines behave).
+    ramp_shape: Literal["linear", "s_curve"] = "linear"
     on_time: bool = False
+    #: Mines not yet built (planned, no construction): years from the dataset date to
+    #: first production at the earliest, whatever their announced date says.
+    mine_lead_years: Dist | None = None
+    #: New magnet lines come with metal/alloy lines of their own tonnage (an assumption
+    #: for build-out scenarios; only two rows in the data state one).
+    integrated_metal: bool = False
 
 
 class ExportControl(Strict):
@@ -146,6 +159,9 @@ class China(Strict):
     capacity_growth: Dist
     export_controls: list[ExportControl] = Field(default_factory=list)
     reexport_share: Annotated[float, Field(ge=0, le=1)] = 0.0
+    #: Where Chinese material withheld from a targeted bloc goes: 'redirect' sells it to
+    #: the other buyers (outside the bloc), 'inventory' keeps it in China's stocks.
+    withheld: Literal["redirect", "inventory"] = "redirect"
 
 
 class Recycling(Strict):
@@ -162,6 +178,10 @@ class Recycling(Strict):
     lifetimes: dict[str, Dist] = Field(default_factory=dict)
     lifetime_kind: Literal["fixed", "normal", "weibull", "lognormal"] = "weibull"
     entry_stage: Literal["separation", "metal"] = "metal"
+    #: chain: recycled tonnes enter the chain at entry_stage and need room there and
+    #: downstream; short_loop: they are remade into magnets in the bloc (magnet-to-magnet
+    #: recycling, capacity built to match: an assumption) and supply it China-free.
+    processing: Literal["chain", "short_loop"] = "chain"
 
 
 class Stockpile(Strict):
@@ -179,7 +199,11 @@ class Scenario(Strict):
     start_year: int = 2025
     end_year: int = 2050
     derisk_threshold: Annotated[float, Field(gt=0, le=2)] = 1.0
-    allocation: Literal["pro_rata", "domestic_first"] = "pro_rata"
+    #: pro_rata: the bloc gets its demand share of China-free world output;
+    #: domestic_first: its own regions' output, then that share of the rest;
+    #: ownership: its own regions', then its offtakes' and partners', then a share of the
+    #: open market outside China by unmet demand (docs/METHODS.md, "Allocation").
+    allocation: Literal["pro_rata", "domestic_first", "ownership"] = "pro_rata"
     routing: Literal["non_china_first", "pro_rata"] = "non_china_first"
     demand: Demand
     intensity: Intensity
@@ -187,6 +211,11 @@ class Scenario(Strict):
     china: China
     recycling: Recycling
     stockpile: Stockpile = Field(default_factory=Stockpile)
+    #: What the preset promises against `baseline`, per headline figure: tested for
+    #: every preset and bloc (tests/forecast/test_levers.py).
+    promises: dict[str, Literal["higher", "lower", "not_higher", "not_lower"]] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _years(self) -> Scenario:

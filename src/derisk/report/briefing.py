@@ -23,6 +23,7 @@ from derisk.diagnose.concentration import concentration
 from derisk.diagnose.dependency import dependency
 from derisk.diagnose.summary import stage_summary
 from derisk.forecast.scenario import MAGNET_ELEMENTS
+from derisk.forecast.summary import STABLE_DRAWS
 from derisk.report import charts
 from derisk.report.forecast_charts import fan_chart
 from derisk.report.html import STYLE, cited_ids, figure_html, table_html
@@ -30,7 +31,8 @@ from derisk.vocabulary import HEADLINE_BLOCS
 
 DEFAULT_BLOCS = HEADLINE_BLOCS
 DEFAULT_SCENARIOS = ("baseline", "export-controls-2025")
-DEFAULT_DRAWS = 500
+#: Enough draws that a P50 year or share is stable between seeds (summary.STABLE_DRAWS).
+DEFAULT_DRAWS = STABLE_DRAWS
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from derisk.forecast.summary import STABLE_DRAWS
 from derisk.vocabulary import BLOC_CODES, VERDICTS, listing
 
 
@@ -156,7 +157,12 @@ class ForecastRequest(BaseModel):
         "a path must name a lever of the preset and the value must fit it (else 422).",
     )
     bloc: str = Field("US", description=listing(BLOC_CODES))
-    draws: JsonInt = Field(2000, ge=1, le=100_000)
+    draws: JsonInt = Field(
+        STABLE_DRAWS,
+        ge=1,
+        le=100_000,
+        description="Monte Carlo draws; the default is the CLI's (stable P50s between seeds).",
+    )
     seed: JsonInt = Field(1, ge=0, le=MAX_SEED)
     years: str | None = Field(
         None,
@@ -188,6 +194,34 @@ class WorstShortfall(Open):
     share_of_demand_p50_pct: float | None = None
 
 
+class Milestone(BaseModel):
+    """When China-free supply covers a share of demand for good (P10/P50/P90 over draws)."""
+
+    p50: int | None = Field(None, description="Median year; null = not within the horizon.")
+    p10: int | None = None
+    p90: int | None = None
+    se: float | None = Field(
+        None,
+        description="Monte Carlo standard error of the P50 in years (batch means, 10 "
+        "batches; 'never' counted as the end year + 1); null with fewer than 10 draws.",
+    )
+    prob_by: dict[str, float] = Field(
+        default_factory=dict, description="Share of draws that reached it by each year."
+    )
+
+
+class ShareQuantiles(BaseModel):
+    """A per cent over draws: P10/P50/P90 (null where undefined)."""
+
+    p10: float | None = None
+    p50: float | None = None
+    p90: float | None = None
+
+
+class HeadlineShare(ShareQuantiles):
+    se: float | None = Field(None, description="Monte Carlo standard error of the P50, points.")
+
+
 class SeriesRow(Open):
     element: str | None = None
     year: int | None = None
@@ -206,6 +240,18 @@ class ForecastResult(Open):
     seed: int | None = None
     year_derisked: dict[str, YearDerisked] | None = None
     worst_shortfall: dict[str, WorstShortfall] | None = None
+    milestones: dict[str, dict[str, Milestone]] | None = Field(
+        None,
+        description="Per element with demand, per milestone: '10', '25', '50', '80', '100' "
+        "(per cent of demand covered by China-free supply for good; '100' = year_derisked) "
+        "and, for EU27, 'crma_65' (at most 65 % of the bloc's supply from China).",
+    )
+    headline_share: dict[str, dict[str, HeadlineShare]] | None = Field(
+        None, description="China-free share of demand (%) per element in 2030, 2035, 2040, 2050."
+    )
+    world_china_share: dict[str, dict[str, ShareQuantiles]] | None = Field(
+        None, description="China's share (%) of world output per stage and year, Nd+Pr+Dy+Tb."
+    )
     series: list[SeriesRow] | None = None
     sources: str | None = None
     crma_check: list[dict[str, Any]] | None = None

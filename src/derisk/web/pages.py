@@ -31,6 +31,7 @@ from derisk.diagnose.elements import element_scope
 from derisk.diagnose.summary import stage_summary
 from derisk.errors import DeriskError, InputError
 from derisk.forecast.scenario import load_scenario, presets
+from derisk.forecast.summary import STABLE_DRAWS
 from derisk.report import charts
 from derisk.vocabulary import Bloc
 from derisk.web import templates as t
@@ -642,7 +643,8 @@ def scenarios_page(request: Request, bloc: str = "US") -> HTMLResponse:
         + '<div class="run-options">'
         '<label><input type="checkbox" id="compare" name="compare"> Compare with scenario B'
         "</label>"
-        '<label>Draws <input name="draws" type="number" min="1" max="100000" value="500">'
+        '<label>Draws <input name="draws" type="number" min="1" max="100000" '
+        f'value="{STABLE_DRAWS}">'
         "</label>"
         '<label>Seed <input name="seed" type="number" value="1"></label>'
         '<button type="submit" id="run-forecast">Run forecast</button>'

@@ -101,7 +101,7 @@
     return {
       scenario: name,
       bloc: field(set, "bloc").value,
-      draws: Number(form.elements.draws.value || 500),
+      draws: Number(form.elements.draws.value || form.elements.draws.defaultValue),
       seed: Number(form.elements.seed.value || 1),
       set: sets,
     };
