@@ -21,6 +21,7 @@ from derisk.forecast.allocation import (
     bloc_region_map,
     build_market,
     china_dependent_to_bloc,
+    load_claims,
 )
 from derisk.forecast.controls import allowed_share
 from derisk.forecast.scenario import REGIONS, load_scenario
@@ -147,3 +148,62 @@ def test_shares_over_one_are_refused(session_store: Store) -> None:
     )
     with pytest.raises(InputError, match="100%"):
         build_market(session_store, scenario, "US")
+
+
+# -- claims: offtakes and ownership of plants (claims.csv) -------------------------------
+def _claims_file(tmp_path, row: str):
+    path = tmp_path / "claims.csv"
+    path.write_text("facility,buyer,share,kind,source,note\n" + row + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_shipped_claims_are_all_valid(session_store: Store) -> None:
+    claims = load_claims(session_store)
+    assert claims and all(0 <= c.share <= 1 for c in claims)
+
+
+@pytest.mark.parametrize(
+    ("row", "column"),
+    [
+        ("No such plant,JP,1.0,ownership,assumption: test,", "facility"),
+        ("SGI Vina magnet plant (Quang Nam),Atlantis,1.0,ownership,assumption: test,", "buyer"),
+        ("SGI Vina magnet plant (Quang Nam),KR,1.5,ownership,assumption: test,", "share"),
+        ("SGI Vina magnet plant (Quang Nam),KR,1.0,ownership,my guess,", "source"),
+        ("SGI Vina magnet plant (Quang Nam),KR,1.0,rumour,assumption: test,", "kind"),
+    ],
+)
+def test_a_bad_claim_names_file_row_and_field(
+    session_store: Store, tmp_path, row: str, column: str
+) -> None:
+    path = _claims_file(tmp_path, row)
+    with pytest.raises(InputError) as err:
+        load_claims(session_store, path)
+    text = str(err.value)
+    assert str(path) in text and ":2" in text and column in text
+
+
+def test_a_claim_comes_before_the_host_countrys_own_buyers() -> None:
+    market = _market(1, (True, True, False), 0.0)
+    free = np.zeros((1, N_REGIONS, 1, 1))
+    free[0, 2] = 100.0  # made in the other buyer's region, half of it by a plant the target owns
+    world = np.full((1, 1, 1), 10_000.0)
+    claimed = [(0, 2, np.full((1, 1, 1), 0.5))]
+    alloc = allocate(market, free, np.full((1, 1, 1), 1_000.0), world, claimed=claimed)
+    assert alloc.received[0, 0, 0, 0] == pytest.approx(50.0)
+    assert alloc.received[0, 1, 0, 0] == pytest.approx(50.0)  # the host keeps the rest
+    without = allocate(market, free, np.full((1, 1, 1), 1_000.0), world)
+    assert without.received[0, 0, 0, 0] == pytest.approx(0.0)
+
+
+def test_japan_gets_more_china_free_magnets_with_its_owned_plant(
+    session_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from derisk.forecast import allocation
+    from derisk.forecast.run import forecast
+
+    scenario = load_scenario("baseline")
+    with_claims = forecast(session_store, scenario, bloc="JP", draws=20, seed=4)
+    monkeypatch.setattr(allocation, "load_claims", lambda store, path=None: [])
+    without = forecast(session_store, scenario, bloc="JP", draws=20, seed=4)
+    gain = with_claims["china_free_supply"] - without["china_free_supply"]
+    assert float(gain.min()) >= -1e-6 and float(gain.sum()) > 0

@@ -25,7 +25,9 @@ oxide, which the chain routes by capacity; docs/METHODS.md states this limit.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -35,6 +37,84 @@ from derisk.forecast.scenario import REGIONS, Dist, Scenario
 CHN = REGIONS.index("CHN")
 #: The bloc whose members are the partners of round 2.
 PARTNERS = "ALLIES"
+#: Offtakes and ownership of plants: which buyer takes a plant's output first.
+CLAIMS_FILE = Path(__file__).with_name("claims.csv")
+CLAIM_COLUMNS = ("facility", "buyer", "share", "kind", "source", "note")
+CLAIM_KINDS = ("offtake", "ownership")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A buyer's first call on a share of a plant's China-free output (claims.csv)."""
+
+    facility: str
+    buyer: str
+    share: float
+    kind: str
+    source: str
+
+
+def load_claims(store: object, path: Path = CLAIMS_FILE) -> list[Claim]:
+    """The claims file, every row checked against the store (facility, bloc, source).
+
+    A bad row is an InputError naming the file, row and field: a claim on a plant that
+    is not in `facilities`, a buyer that is not a bloc, a share outside 0-1, or a source
+    that is neither a store source id nor 'assumption: why'.
+    """
+    facilities = set(store.table("facilities")["name"])  # type: ignore[attr-defined]
+    blocs = set(store.table("bloc_members")["bloc"])  # type: ignore[attr-defined]
+    sources = set(store.table("sources")["source_id"])  # type: ignore[attr-defined]
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if tuple(reader.fieldnames or ()) != CLAIM_COLUMNS:
+            raise InputError(
+                "wrong columns",
+                file=str(path),
+                expected=", ".join(CLAIM_COLUMNS),
+                found=", ".join(reader.fieldnames or ()),
+            )
+        return [
+            _claim(row, line, path, facilities, blocs, sources)
+            for line, row in enumerate(reader, start=2)
+        ]
+
+
+def _claim(
+    row: dict[str, str], line: int, path: Path, facilities: set, blocs: set, sources: set
+) -> Claim:
+    where = {"file": str(path), "row": line}
+    checks = (
+        ("facility", row["facility"] in facilities, "a facility name from the facilities table"),
+        ("buyer", row["buyer"] in blocs, "a bloc code"),
+        ("kind", row["kind"] in CLAIM_KINDS, " or ".join(CLAIM_KINDS)),
+        (
+            "source",
+            row["source"] in sources or row["source"].startswith("assumption:"),
+            "a source id in the store, or 'assumption: why'",
+        ),
+    )
+    for column, ok, expected in checks:
+        if not ok:
+            raise InputError(
+                "cannot use this claim",
+                column=column,
+                expected=expected,
+                found=row[column],
+                **where,
+            )
+    try:
+        share = float(row["share"])
+    except ValueError:
+        share = float("nan")
+    if not 0.0 <= share <= 1.0:
+        raise InputError(
+            "cannot use this claim",
+            column="share",
+            expected="a number from 0 to 1",
+            found=row["share"],
+            **where,
+        )
+    return Claim(row["facility"], row["buyer"], share, row["kind"], row["source"])
 
 
 @dataclass(frozen=True)
@@ -52,6 +132,9 @@ class Market:
     allied: tuple[bool, ...]
     rest: int
     china_share: float
+    #: Stated offtakes and ownership of plants (claims.csv), for buyers of this market:
+    #: (facility name, buyer index, share of the plant's output).
+    claims: tuple[tuple[str, int, float], ...] = ()
 
 
 def dist_mean(dist: Dist) -> float:
@@ -135,6 +218,16 @@ def build_market(store: object, scenario: Scenario, bloc: str) -> Market:
             expected="China's share plus the other blocs' shares below 1",
             found=f"{china_mean + sum(share):.3f} ({', '.join(names[1:-1])} and China)",
         )
+    claims = []
+    for claim in load_claims(store):
+        inside = members.get(claim.buyer, {claim.buyer}) <= target_countries
+        k = (
+            0
+            if claim.buyer == bloc or inside
+            else next((i for i, name in enumerate(names) if name == claim.buyer), None)
+        )
+        if k is not None:
+            claims.append((claim.facility, k, claim.share))
     return Market(
         names=tuple(names),
         home=tuple(tuple(sorted(REGIONS.index(r) for r in h)) for h in home),
@@ -142,6 +235,7 @@ def build_market(store: object, scenario: Scenario, bloc: str) -> Market:
         allied=tuple(allied),
         rest=len(names) - 1,
         china_share=china_mean,
+        claims=tuple(claims),
     )
 
 
@@ -170,6 +264,25 @@ def _demands(
     return out
 
 
+def _claimed_first(
+    demand: np.ndarray, free_by_region: np.ndarray, claimed: list[tuple[int, int, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Round 0: each claim takes its fraction of its region's output, up to the demand left.
+
+    Returns what each buyer got (draw, buyer, element, year) and the output left by region.
+    """
+    got = np.zeros_like(demand)
+    if not claimed:
+        return got, free_by_region
+    left = free_by_region.copy()
+    for k, r, fraction in claimed:
+        take = np.minimum(demand[:, k] - got[:, k], free_by_region[:, r] * fraction)
+        take = np.minimum(take, left[:, r])
+        got[:, k] += take
+        left[:, r] -= take
+    return got, left
+
+
 def _pro_rata(pool: np.ndarray, unmet: np.ndarray, who: list[int]) -> np.ndarray:
     """pool (d, e, t) shared among buyers `who` in proportion to unmet (d, K, e, t)."""
     give = np.zeros_like(unmet)
@@ -189,19 +302,23 @@ def allocate(
     bloc_demand: np.ndarray,
     world: np.ndarray,
     served: np.ndarray | float = 0.0,
+    claimed: list[tuple[int, int, np.ndarray]] | None = None,
 ) -> Allocation:
     """The three rounds; free_by_region is (draw, region, element, year) China-free output.
 
     bloc_demand is what the bloc buys on the market; `served` what its own short-loop
     recycling already met: world demand and the other buyers' demand are unchanged by it.
+    `claimed` (round 0, before the domestic round): (buyer, region, fraction (d, e, t) of
+    the region's output that buyer's offtakes and owned plants make), from claims.csv.
 
     Every tonne of free output ends with a buyer, China's buyers or unsold:
     received.sum(buyer) + to_china + unsold == free_by_region.sum(region) (tested).
     """
     demand = _demands(market, bloc_demand, world, served)
+    first, free_by_region = _claimed_first(demand, free_by_region, claimed or [])
     home = np.stack([free_by_region[:, list(h)].sum(axis=1) for h in market.home], axis=1)
-    got = np.minimum(demand, home)
-    surplus = home - got
+    got = first + np.minimum(demand - first, home)
+    surplus = home - (got - first)
     unmet = demand - got
     allied = [k for k, a in enumerate(market.allied) if a]
     pool = surplus[:, allied].sum(axis=1)

@@ -23,7 +23,7 @@ from derisk.forecast.inputs import BASE_YEAR, ModelInputs
 from derisk.forecast.lifetimes import survival_curve
 from derisk.forecast.ramp import online_fraction
 from derisk.forecast.sampling import Draws
-from derisk.forecast.scenario import MODEL_STAGES, REGIONS, Scenario
+from derisk.forecast.scenario import MODEL_STAGES, REGIONS, Pipeline, Scenario
 from derisk.forecast.stocks import inflow_driven
 
 CHN = REGIONS.index("CHN")
@@ -130,18 +130,42 @@ def _add_plants(cap: np.ndarray, inputs: ModelInputs, draws: Draws, scenario: Sc
             continue
         groups.setdefault((s, REGIONS.index(plant.region)), []).append(i)
     for (s, r), members in groups.items():
-        tonnes = np.stack(
-            [
-                online_fraction(
-                    inputs.years, draws.start_year[:, i], pipe.ramp_up_years, pipe.ramp_shape
-                )
-                * draws.capacity[:, i][:, None]
-                for i in members
-            ],
-            axis=1,
-        )  # (draw, plant, year)
+        tonnes = np.stack([_online_tonnes(inputs, draws, pipe, i) for i in members], axis=1)
         shares = np.stack([inputs.facilities[i].element_share for i in members])  # (plant, e)
         cap[:, s, r] += (tonnes.transpose(0, 2, 1) @ shares).transpose(0, 2, 1)
+
+
+def _online_tonnes(inputs: ModelInputs, draws: Draws, pipe: Pipeline, i: int) -> np.ndarray:
+    """Plant i's capacity online (draw, year): drawn nameplate x its ramp from its start."""
+    online = online_fraction(
+        inputs.years, draws.start_year[:, i], pipe.ramp_up_years, pipe.ramp_shape
+    )
+    return online * draws.capacity[:, i][:, None]
+
+
+def claimed_fractions(
+    inputs: ModelInputs, draws: Draws, scenario: Scenario, cap: np.ndarray, market: Market
+) -> list[tuple[int, int, np.ndarray]]:
+    """(buyer, region, fraction of the region's magnet output) for each claimed plant.
+
+    A region's China-free magnets are not traced plant by plant: a claimed plant is
+    taken to make its capacity's share of its region's output (docs/METHODS.md).
+    """
+    magnet = MODEL_STAGES.index("magnet")
+    index = {p.name: i for i, p in enumerate(inputs.facilities) if p.stage == "magnet"}
+    out = []
+    for name, k, share in market.claims:
+        i = index.get(name)
+        if i is None:
+            continue  # not a magnet plant the model converted (see skipped_facilities)
+        plant = inputs.facilities[i]
+        r = REGIONS.index(plant.region)
+        tonnes = _online_tonnes(inputs, draws, scenario.pipeline, i)[:, None, :]
+        tonnes = tonnes * plant.element_share[None, :, None] * share
+        region = cap[:, magnet, r]
+        fraction = np.minimum(_divide(tonnes, region), 1.0)
+        out.append((k, r, fraction))
+    return out
 
 
 def china_secondary(
@@ -226,6 +250,7 @@ def bloc_supply(
     demands: tuple[np.ndarray, np.ndarray],
     market: Market | None,
     served: np.ndarray | float = 0.0,
+    claimed: list[tuple[int, int, np.ndarray]] | None = None,
 ) -> BlocSupply:
     """The bloc's China-free and China-dependent magnets, under the scenario's allocation.
 
@@ -248,7 +273,7 @@ def bloc_supply(
     if scenario.allocation == "ownership":
         if market is None:
             raise ValueError("the 'ownership' allocation needs the market (build_market)")
-        alloc = allocate(market, free[:, 3], bloc_demand, world_demand, served)
+        alloc = allocate(market, free[:, 3], bloc_demand, world_demand, served, claimed)
         redirect = scenario.china.withheld == "redirect"
         world_left = world_demand - served
         return china_dependent_to_bloc(alloc, dep_nc_final, cn_final, world_left, rates, redirect)
@@ -309,7 +334,10 @@ def run_chunk(
     cap, secondary_cn = capacities(inputs, draws, scenario, world_demand)
     args = (cap, scenario, years, bloc, secondary_cn, inputs.elements)
     first = walk_chain(*args, None, check=False)
-    primary_only = bloc_supply(first, inputs, draws, scenario, bloc, demands, market)
+    claimed = claimed_fractions(inputs, draws, scenario, cap, market) if market else None
+    primary_only = bloc_supply(
+        first, inputs, draws, scenario, bloc, demands, market, claimed=claimed
+    )
     received = primary_only.china_free + primary_only.from_china
     secondary = recycling(inputs, draws, scenario, _received_use(bloc_use, received, bloc_demand))
     short = np.zeros_like(secondary)
@@ -321,7 +349,7 @@ def run_chunk(
     else:
         recycled = secondary.any()
         flows = walk_chain(*args, secondary, check=False, before=first) if recycled else first
-    supply = bloc_supply(flows, inputs, draws, scenario, bloc, demands, market, short)
+    supply = bloc_supply(flows, inputs, draws, scenario, bloc, demands, market, short, claimed)
     if scenario.recycling.processing == "short_loop":
         supply.china_free = supply.china_free + short
         supply.inventory = supply.inventory + secondary - short  # more than it needs
