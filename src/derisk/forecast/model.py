@@ -17,7 +17,7 @@ from derisk.errors import InputError
 from derisk.forecast.allocation import BlocSupply, Market, allocate, china_dependent_to_bloc
 from derisk.forecast.balance import check_balance
 from derisk.forecast.base_capacity import INTEGRATED_ASSUMED
-from derisk.forecast.chain import Flows, check_chain_balance, walk_chain
+from derisk.forecast.chain import Flows, _divide, check_chain_balance, walk_chain
 from derisk.forecast.controls import allowed_share
 from derisk.forecast.inputs import BASE_YEAR, ModelInputs
 from derisk.forecast.lifetimes import survival_curve
@@ -187,10 +187,6 @@ def china_secondary(
     out = np.zeros_like(world_demand)
     out[:, magnet] = world_demand[:, magnet] * _divide(gap, demand0)[:, None, None]
     return out
-
-
-def _divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.divide(a, b, out=np.zeros_like(a, dtype=float), where=b > 0)
 
 
 def demand(inputs: ModelInputs, draws: Draws, scenario: Scenario) -> np.ndarray:
