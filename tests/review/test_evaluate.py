@@ -137,6 +137,17 @@ def test_project_articles_meet_the_issue_11_targets(session_store: Store) -> Non
     assert measured["missing_recall"] >= 0.6
 
 
+def test_held_out_articles_get_no_false_contradiction(session_store: Store) -> None:
+    """Articles written apart from the rules (samples/heldout): a wrong verdict there is
+    the defect users would meet on articles nobody here has seen."""
+    from derisk.review.evaluate import HELDOUT
+
+    scores, totals = evaluate_articles(session_store, HELDOUT)
+    assert len(scores) >= 5 and totals["labelled_claims"] >= 100
+    assert totals["false_contradictions"] == 0, [s.false_contradictions for s in scores]
+    assert totals["false_omissions"] == 0
+
+
 def test_expert_examples_get_no_false_contradiction(session_store: Store) -> None:
     examples = Path(__file__).parents[3] / "shared" / "review_examples"
     if not examples.exists():

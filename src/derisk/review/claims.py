@@ -260,6 +260,13 @@ def extract_claims(article: _Article, lexicon: Lexicon) -> list[Claim]:
         )
         if not found:
             continue
+        rel = relative_year(sentence.text, getattr(article, "date", None))
+        if rel is not None:
+            found = [
+                replace(c, year=rel, period_kind=c.period_kind or "in")  # type: ignore[union-attr]
+                if _nearer_relative(c, rel) else c
+                for c in found
+            ]  # fmt: skip
         year = found[0].year  # type: ignore[index]
         if year is None and last_year is not None and SAME_YEAR.search(sentence.text):
             # "the same year" / "that year" points back at the previous claim's period.
@@ -272,3 +279,33 @@ def extract_claims(article: _Article, lexicon: Lexicon) -> list[Claim]:
 
 
 SAME_YEAR = re.compile(r"\b(?:the same year|that year|that same year)\b", re.IGNORECASE)
+#: "last year", "this year", "next year": a year counted from the article's date.
+RELATIVE_YEAR = re.compile(r"\b(last|this|next|past)\s+year\b", re.IGNORECASE)
+_OFFSET = {"last": -1, "past": -1, "this": 0, "next": 1}
+
+
+def relative_year(text: str, date: object) -> int | None:
+    """The calendar year "last year" (or this, next) means in an article of ``date``."""
+    m = RELATIVE_YEAR.search(text)
+    if m is None or not hasattr(date, "year"):
+        return None
+    return int(date.year) + _OFFSET[m.group(1).lower()]  # type: ignore[attr-defined]
+
+
+def _nearer_relative(claim: object, rel: int) -> bool:
+    """Whether "last year" (not an explicit year) dates the claim's figure: it does when
+    the claim has no year, or the phrase is nearer the figure than the year named
+    ("averaged $56 a kilo last year, way down from the 2022 peak" is about last year)."""
+    year = getattr(claim, "year", None)
+    if year is None:
+        return True
+    if year == rel:
+        return False
+    text = claim.text  # type: ignore[attr-defined]
+    q = getattr(claim, "quantity", None)
+    at = text.find(q.text) if q is not None and q.text else 0
+    phrase = RELATIVE_YEAR.search(text)
+    named = text.find(str(year))
+    if phrase is None or named < 0:
+        return False
+    return abs(phrase.start() - at) < abs(named - at)

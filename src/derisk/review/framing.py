@@ -3,9 +3,9 @@
 Critics flag more than wrong numbers. Two framing rules are checkable against the
 store, and each slip they raise carries the rows that show the problem:
 
-- lumped stages: a sentence puts China's dominance of mining and of refining in one
-  breath ("dominates mining and refining") with no figure per stage, while the data
-  shows the shares differ widely (the midstream is the tighter chokepoint);
+- (not a slip: "China dominates both mining and refining" is true when China holds
+  more than half of each stage; `checks.dominance` supports it and notes how far the
+  two shares differ, rather than calling a true sentence a slip);
 - absolute dominance: "all", "entire", "complete control" or "monopoly" about China's
   rare-earth supply today with no figure, while the data's latest shares are below 100 %
   ("near-total", "almost all" and statements about an earlier year are not absolute);
@@ -14,6 +14,8 @@ store, and each slip they raise carries the rows that show the problem:
 - light confused with heavy: the heavy rare-earth share (~100 %) given for all rare
   earths, or light elements (neodymium, praseodymium, lanthanum, cerium) called heavy
   (or dysprosium and terbium called light), against the elements table;
+- understatement: a near-total share ("a considerable share of processing", while China
+  separates about nine tenths) named with a modest word, which hides the asymmetry;
 - a necessary step sold as sufficient: one mine, deposit, stockpile, deal or sum of money
   said to "end", "break" or "solve" dependence on China, in a sentence that names no
   separation, metal or magnet step, while China's separation share on record is high.
@@ -32,9 +34,6 @@ from derisk.review.evidence import Evidence
 from derisk.review.verify import FactBase
 from derisk.vocabulary import ELEMENT_CLASSES
 
-MINING = re.compile(r"\bmin(?:ing|ed|es|e)\b", re.IGNORECASE)
-REFINING = re.compile(r"\b(?:refin\w*|process\w*|separat\w*)\b", re.IGNORECASE)
-DOMINANCE = re.compile(r"\b(?:dominat\w*|control\w*|lead\w*|grip|hold\w*)\b", re.IGNORECASE)
 ABSOLUTE = re.compile(
     r"\b(?:all of the world'?s|the entire|complete control|total control|monopoly|"
     r"monopolises|monopolizes|every (?:single )?(?:tonne|ton|magnet))\b",
@@ -75,7 +74,7 @@ ELEMENT_NAME = re.compile(
     r"terbium|dysprosium|holmium|erbium|thulium|ytterbium|lutetium|yttrium)\b",
     re.IGNORECASE,
 )
-#: Shares of mining and separation that differ by more than this are not "the same".
+#: Shares of mining and separation that differ by more than this can be confused.
 LUMP_GAP_PP = 10.0
 #: A stated share within this many points of a stage's share on record "is" that share.
 MATCH_PP = 4.0
@@ -98,12 +97,12 @@ class Slip:
 
 #: Rule -> how the bottom line names the problem.
 KINDS = {
-    "lumped": "lumps mining with refining",
     "absolute": "overstates China's hold",
     "stage_swapped": "confuses mining with processing",
     "heavy_for_all": "confuses heavy with light rare earths",
     "misclassed": "misnames light and heavy elements",
     "sufficient": "sells one step as enough to end dependence",
+    "understated": "downplays China's near-total share",
 }
 
 
@@ -210,29 +209,22 @@ def _context(facts: FactBase) -> _Context | None:
     )  # fmt: skip
 
 
+#: Metrics whose percentage is a share of supply. A tariff of 100 %, a stake, a growth
+#: rate, a target or a quota change is a percentage too, but not a share of anything the
+#: stage shares hold, so no share-based framing rule may read it.
+SHARE_METRICS = frozenset({"share", "production", "other", None})
+
+
 def _share_figure(claim: object) -> float | None:
     q = getattr(claim, "quantity", None)
+    if getattr(claim, "metric", None) not in SHARE_METRICS:
+        return None
     return float(q.value) if q is not None and q.unit == "percent" else None
 
 
-def _lumped(claim: object, ctx: _Context) -> Slip | None:
-    text = claim.text  # type: ignore[attr-defined]
-    if (
-        _share_figure(claim) is None
-        and MINING.search(text)
-        and REFINING.search(text)
-        and DOMINANCE.search(text)
-        and abs(ctx.sep - ctx.mine) > LUMP_GAP_PP
-    ):
-        return Slip(
-            text,
-            f"puts mining and refining together; the data separates them: China mined "
-            f"{ctx.mine:g} % but separated {ctx.sep:g} % of rare earths, so the midstream "
-            "is the tighter chokepoint",
-            (ctx.mine_ev, ctx.sep_ev),
-            "lumped",
-        )
-    return None
+def _has_percent(claim: object) -> bool:
+    q = getattr(claim, "quantity", None)
+    return q is not None and q.unit == "percent"
 
 
 def _absolute(claim: object, ctx: _Context) -> Slip | None:
@@ -240,7 +232,7 @@ def _absolute(claim: object, ctx: _Context) -> Slip | None:
     year = getattr(claim, "year", None)
     history = year is not None and year <= ctx.latest_year - HISTORY_YEARS
     if (
-        _share_figure(claim) is None
+        not _has_percent(claim)
         and ABSOLUTE.search(text)
         and not NOT_ABSOLUTE.search(text)
         and not history
@@ -348,12 +340,43 @@ def _sufficient(claim: object, ctx: _Context) -> Slip | None:
     return None
 
 
+#: "a considerable share of processing": a modest word for a stage China nearly owns.
+UNDERSTATED = re.compile(
+    r"\b(?:a\s+)?(?:considerable|significant|sizeable|sizable|substantial|notable|certain|"
+    r"meaningful|fair)\s+(?:share|portion|part|proportion|slice)\s+of\s+(?:the\s+)?"
+    r"(?:world'?s\s+|global\s+)?(?:rare[- ]earths?\s+)?(?P<stage>mining|extraction|"
+    r"refining|processing|separation)\b",
+    re.IGNORECASE,
+)
+#: A share at or above this is near-total: calling it "considerable" downplays it.
+NEAR_TOTAL = 85.0
+
+
+def _understated(claim: object, ctx: _Context) -> Slip | None:
+    """A near-total share called "considerable" or "significant": the asymmetry hidden."""
+    text = claim.text  # type: ignore[attr-defined]
+    m = UNDERSTATED.search(text)
+    if m is None or _has_percent(claim):
+        return None
+    mining = m.group("stage").lower() in ("mining", "extraction")
+    share, ev = (ctx.mine, ctx.mine_ev) if mining else (ctx.sep, ctx.sep_ev)
+    if share < NEAR_TOTAL:
+        return None
+    return Slip(
+        text,
+        f"calls China's share of {m.group('stage').lower()} \"{m.group(0).strip()}\"; on "
+        f"record it is {share:g} %, near-total, so the wording downplays the asymmetry",
+        (ev,),
+        "understated",
+    )
+
+
 #: The rules in the order they are tried; the first that fires names the sentence's slip.
 RULES: tuple[Callable[[object, _Context], Slip | None], ...] = (
     _stage_swapped,
     _heavy_for_all,
     _misclassed,
-    _lumped,
+    _understated,
     _absolute,
     _sufficient,
 )

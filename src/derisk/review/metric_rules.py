@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from derisk.review.lexicon import Entity
 from derisk.review.quantities import Quantity
-from derisk.review.quantity_patterns import _I, _WORD_NUM
+from derisk.review.quantity_patterns import _I, _WORD_NUM, NOT_A_MODIFIER
 
 
 @dataclass(frozen=True)
@@ -170,9 +170,10 @@ METRIC_RULES: tuple[MetricRule, ...] = (
     ),
     _rule(
         "other",
-        r"\bshares?\s+(?:of|in)\s+\S+(?:\s+\S+)?\s+(?:rose|fell|jumped|surged|climbed|dropped|"
-        r"slumped|soared|gained|lost|tumbled)\b|\bshare\s+price\b|\bstock\s+(?:price|market)\b|"
-        r"\bmarket\s+(?:value|cap(?:itali[sz]ation)?)\b",
+        r"\bshares?\s+(?:of|in)\s+(?:\S+\s+){0,6}?(?:rose|fell|jumped|surged|climbed|dropped|"
+        r"slumped|soared|gained|lost|tumbled|rallied|slid|sank|plunged)\b|\bshare\s+price\b|"
+        r"\bstock\s+(?:price|market)\b|\bmarket\s+(?:value|cap(?:itali[sz]ation)?)\b|"
+        r"\b(?:stock|shares)\s+(?:rose|fell|jumped|surged|climbed|dropped|rallied|slid)\b",
         "nothing",
         "share price, shares of X rose/fell, stock price, market cap (not checked)",
         ("share", "stock", "market"),
@@ -330,7 +331,7 @@ METRIC_RULES: tuple[MetricRule, ...] = (
     _rule(
         "element_count",
         r"\b(?:\d+|" + _WORD_NUM + r")\s+(?:[\w-]+\s+){0,3}?(?:rare[- ]earths?|elements|REEs"
-        r"|metals|minerals)\b",
+        r"|metals|minerals)\b" + NOT_A_MODIFIER,
         "element count",
         "N elements, N rare earths, N REEs, N metals (with a count quantity)",
         ("earth", "element", "ree", "metal", "mineral"),

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from derisk.review.checks.dominance import is_dominance_claim, stages_named
+
 #: How many subjects (figures that hold, topics left out) a sentence names at most.
 MAX_NAMED = 2
 
@@ -55,6 +57,9 @@ class Findings:
 
 def subject(claim: object) -> str:
     """A figure named the way an editor would: "China's separation share (90%)"."""
+    if is_dominance_claim(claim):  # a stated lead with no figure: name its stages
+        stages = stages_named(getattr(claim, "text", ""))
+        return f"China's lead in {_names(stages)} (stated without a figure)"
     entities = list(getattr(claim, "entities", ()))
     metric = getattr(claim, "metric", None) or ""
     if metric == "funding":
@@ -142,8 +147,13 @@ def bottom_line(found: Findings) -> str:
         )
     else:
         verb = _verb(found.held, "checks", "check")
-        first = f"Sound on the figures it gives: {held} {verb} out against the record"
+        what = "figures it gives" if any(_has_figure(c) for c in found.held) else "facts it states"
+        first = f"Sound on the {what}: {held} {verb} out against the record"
     return f"{first}. {gaps}"
+
+
+def _has_figure(claim: object) -> bool:
+    return getattr(claim, "quantity", None) is not None
 
 
 def _money(signals: dict, level: str) -> str:

@@ -191,6 +191,15 @@ _PER_YEAR = re.compile(
 )
 _MULTIPLE = re.compile(r"(?:\s?(?P<x>x|×)(?![A-Za-z])|\s?-?\s?fold\b|\s+times\b)", _I)
 _DURATION = re.compile(r"\s?-?\s?(?P<u>years?|yrs?|decades?|months?)\b", _I)
+#: After a counted noun, a second noun makes the first a modifier: "30 national critical
+#: minerals strategies" counts strategies, not minerals, and "five rare earth projects"
+#: counts projects. Shared by every rule that reads a count of elements.
+NOT_A_MODIFIER = (
+    r"(?!\s+(?:strateg\w*|polic(?:y|ies)|plans?|programm?e?s?|initiatives?|lists?|laws?"
+    r"|acts?|projects?|compan(?:y|ies)|deals?|agreements?|summits?|stocks?|funds?"
+    r"|partnerships?|alliances?|sectors?|industr(?:y|ies)|markets?|chains?|producers?"
+    r"|suppliers?|mines?|deposits?|firms?|ministers?|experts?|countries|nations)\b)"
+)
 _COUNT_NOUN = re.compile(
     r"(?:\s+(?!(?:of|per|to|in|by|from|the|a|an|than|percent)\b)[A-Za-z][\w-]*){0,3}?\s+"
     r"(?P<noun>rare[- ]earths?(?:\s+(?:elements?|metals?|oxides?|minerals?))?|REEs?\b"
@@ -198,7 +207,7 @@ _COUNT_NOUN = re.compile(
     r"|refiner(?:y|ies)|projects?|countr(?:y|ies)|nations?|deposits?|producers?|suppliers?"
     r"|sites?|licen[cs]es?|permits?|jobs?|workers?|employees|people|vehicles?|cars?"
     r"|turbines?|magnets?|items?|products?|technologies|entities|measures|categories|types"
-    r"|processors?|smelters?|makers?|manufacturers?|deals?|agreements?)\b",
+    r"|processors?|smelters?|makers?|manufacturers?|deals?|agreements?)\b" + NOT_A_MODIFIER,
     _I,
 )
 _SUFFIX_QUALIFIER = re.compile(

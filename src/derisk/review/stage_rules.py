@@ -14,6 +14,7 @@ STAGE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         "mining",
         re.compile(
             r"\bmin(?:e|es|ed|ing)\b|\bmine\s+production\b|\bextraction\b"
+            r"|\bextract(?:s|ed)?\b|\b(?:dig|digs|digging|dug)\s+(?:up|out)\b"
             r"|\bore\b|\bconcentrates?\b",
             _I,
         ),
@@ -42,6 +43,8 @@ STAGE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _STAGE_HINTS = (
     "min",
     "extract",
+    "dig",
+    "dug",
     "ore",
     "concentrat",
     "refin",

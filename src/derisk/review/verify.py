@@ -22,14 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from derisk import vocabulary
+from derisk.review.checks.dominance import DOMINATES, check_dominance, is_dominance_claim
 from derisk.review.checks.events import check_policy
 from derisk.review.checks.funding import check_funding
-from derisk.review.checks.laws import is_dated_rule
+from derisk.review.checks.laws import check_law_date, is_dated_rule
 from derisk.review.checks.markets import check_deposit, check_market_size
 from derisk.review.checks.plants import check_facility, is_stated_plan
 from derisk.review.checks.prices import check_price, check_price_floor
@@ -131,6 +132,12 @@ def check_share(claim: object, facts: FactBase, article_date: dt.date | None) ->
     verdict = judge(
         claim, candidates, article_date, lambda v: SHARE_TOLERANCE_PP, f"share of {stage}"
     )
+    if verdict[0] == "contradicted" and group not in _HEAVY_GROUPS and _HEAVY_WORDS.search(
+        _own_clause(claim)
+    ):
+        # "... and its share of processing of the heavy ones at 100%": the figure's own
+        # words are about heavy rare earths, the rows compared are not
+        return unmatched(list(verdict[1]), f"the figure is for heavy rare earths: {verdict[2]}")
     ambiguous = len(countries) > 1 or bool(others) or _IMPORTER.search(claim.text)  # type: ignore[attr-defined]
     if verdict[0] == "contradicted" and ambiguous:
         # "Myanmar supplies 40% of China's feed", "the EU imports 98% from China": the
@@ -138,6 +145,10 @@ def check_share(claim: object, facts: FactBase, article_date: dt.date | None) ->
         why = "the sentence names several parties or imports, so the figure may not be a "
         return unmatched(list(verdict[1]), f"{why}share of world output: {verdict[2]}")
     return verdict
+
+
+_HEAVY_GROUPS = ("heavy", "Dy", "Tb")
+_HEAVY_WORDS = re.compile(r"\b(?:heavy|heavies|HREEs?|dysprosium|terbium)\b", re.IGNORECASE)
 
 
 def _share_pool(
@@ -203,6 +214,62 @@ def figure_subject(claim: object, countries: list[str]) -> tuple[list[str], bool
     return countries, last_country >= 0 or not several
 
 
+#: A period that is not a calendar year: a quarter, a half or a fiscal year.
+_PART_YEAR = re.compile(
+    r"\b(?:quarter|quarterly|three months|six months|half[- ]year|first half|second half|"
+    r"H[12]|Q[1-4]|year to (?:June|March|September)|fiscal|financial year|FY\s?\d{2,4})\b",
+    re.IGNORECASE,
+)
+#: Volumes that change hands, not volumes produced.
+_TRADED = re.compile(
+    r"\b(?:offtake|off-take|priority access|access to|supply (?:deal|agreement|contract)|"
+    r"buy|buys|bought|purchase\w*|import\w*|export\w*|ship\w*|sold|sells?|stockpil\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _named_subject(claim: object) -> str | None:
+    """The company or plant a tonnage belongs to: the one named nearest before the
+    figure, when no country is named between it and the figure ("Lynas made 26 t ... at
+    its Malaysian plant" is Lynas's; "The United States mined 41,600 t, almost all at
+    Mountain Pass" is the country's). Unplaced names count as before the figure."""
+    text = claim.text  # type: ignore[attr-defined]
+    q = getattr(claim, "quantity", None)
+    at = text.find(q.text) if q is not None and q.text else len(text)
+    ents = getattr(claim, "entities", ())
+
+    def last_before(kinds: tuple[str, ...]) -> tuple[int, str | None]:
+        found = [(text.rfind(e.name, 0, at), e.name) for e in ents if e.kind in kinds]
+        found = [(pos if pos >= 0 or text.find(e) < 0 else -2, e) for pos, e in found]
+        return max(found, default=(-3, None))
+
+    firm_at, firm = last_before(("company", "facility"))
+    country_at, _ = last_before(("country",))
+    if firm is None or firm_at < -1:
+        return None
+    return firm if firm_at >= country_at or firm_at == -1 else None
+
+
+def production_basis(claim: object, table: str) -> str | None:
+    """Why a tonnage is not on the basis of a country's calendar-year total (REO), or None.
+
+    mine_production and reserves hold countries' totals of all rare earths, in t REO,
+    per calendar year. Lynas's quarterly Dy+Tb output, Japan's NdPr offtake or a plant's
+    fiscal-year output share the unit "t" but none of that basis, so none is compared."""
+    text = claim.text  # type: ignore[attr-defined]
+    firm = _named_subject(claim)
+    if firm is not None:
+        return f"the figure may be {firm}'s, not a country's total"
+    group = claim_group(claim)
+    if group != vocabulary.FALLBACK_GROUP:
+        return f"the figure is for {group}; {table.replace('_', ' ')} holds all rare earths (t REO)"
+    if _PART_YEAR.search(text):
+        return "the figure is for part of a year or a fiscal year, not a calendar year"
+    if table == "mine_production" and _TRADED.search(text):
+        return "the figure is a traded or contracted volume, not output"
+    return None
+
+
 def check_production(claim: object, facts: FactBase, article_date: dt.date | None):
     q = claim.quantity  # type: ignore[attr-defined]
     countries = entity_keys(claim, "country")
@@ -216,6 +283,8 @@ def check_production(claim: object, facts: FactBase, article_date: dt.date | Non
         ("production", table, tuple(countries)),
         lambda: _production_pool(facts, table, countries),
     )
+    if (why := production_basis(claim, table)) is not None:
+        return unmatched((last,) if last is not None else (), f"{why}; not compared")
     if getattr(q, "basis", None) == "element":
         if last is None:
             return None
@@ -266,6 +335,21 @@ def _older_edition(
                 f"matches an older edition ({r.value_text} {r.unit}, {r.source_id}), since "
                 f"revised by {r.superseded_by}: {verdict[2]}",
             )
+    if getattr(claim, "year", None) is None:
+        # an undated reserve figure that an earlier year's row holds ("Vietnam has 22 Mt"
+        # after USGS cut it to 3.5 Mt): the author used an old figure, outdated not wrong
+        older = facts.tables["reserves"]
+        older = older[older["country"].isin(countries) & older["value"].notna()]
+        for r in older.sort_values("year", ascending=False).itertuples():
+            if abs(float(r.value) - q.value) <= AMOUNT_TOLERANCE * q.value:
+                ev = facts.ev("reserves", f"country={r.country}, year={r.year}",
+                              f"{r.value_text} {r.unit}", r.source_id)  # fmt: skip
+                return (
+                    "outdated",
+                    (ev, *verdict[1][:1]),
+                    f"matches the {r.year} figure ({r.value_text} {r.unit}, {r.source_id}), "
+                    f"since revised: {verdict[2]}",
+                )
     return verdict
 
 
@@ -309,11 +393,22 @@ def check_quota(claim: object, facts: FactBase, article_date: dt.date | None):
     if q is None or q.unit != "t":
         return None
     candidates = facts.memo(("quota",), lambda: _quota_pool(facts))
-    kind = _quota_kind(claim.text)  # type: ignore[attr-defined]
+    kind = _quota_kind(_own_clause(claim))
     same = [c for c in candidates if _quota_matches(c.label, kind)]
     if not same:
         return unmatched(candidates[:3], "no China quota of the kind the article names")
-    return judge(claim, same, article_date, lambda v: 0.02 * v, "China quota")
+    verdict = judge(claim, same, article_date, lambda v: 0.02 * v, "China quota")
+    latest = max((c.year for c in same if c.year is not None), default=None)
+    stale = (
+        getattr(claim, "year", None) is None and article_date is not None
+        and latest is not None and latest < article_date.year - 1
+    )  # fmt: skip
+    if stale and verdict[0] == "supported":
+        # a quota China sets every year, stated in the present, whose last one on record
+        # is years old: true once (the export quotas ended after 2014), not now
+        why = f"{verdict[2]}; no quota of this kind on record after {latest}"
+        return "outdated", verdict[1], why
+    return verdict
 
 
 def _quota_kind(text: str) -> dict[str, str | None]:
@@ -332,6 +427,10 @@ def _quota_kind(text: str) -> dict[str, str | None]:
     if ore is None and re.search(r"\blight\b", low):
         ore = "light"
     period = None
+    if re.search(r"\b(?:a|per|each) year\b|\bannual(?:ly)?\b", low) and not re.search(
+        r"\bhalf\b|\bH[12]\b|batch|tranche", low
+    ):
+        period = "full year"  # "a quota of 31,000 tonnes a year" is not a half-year figure
     if re.search(r"first[- ]batch|first tranche", low):
         period = "first batch"
     elif re.search(r"second[- ]batch", low):
@@ -340,6 +439,25 @@ def _quota_kind(text: str) -> dict[str, str | None]:
         period = "full year"
     company = "northern" if "northern" in low else "group" if "rare earth group" in low else None
     return {"stage": stage, "ore": ore, "period": period, "company": company}
+
+
+def _own_clause(claim: object) -> str:
+    """The words of a sentence that belong to its figure: from the previous figure (or the
+    clause start) up to the figure's end, so "the mining quota was 270,000 t and the
+    smelting quota 254,000 t" reads "mining" for the first figure, "smelting" for the
+    second."""
+    text = claim.text  # type: ignore[attr-defined]
+    q = getattr(claim, "quantity", None)
+    at = text.find(q.text) if q is not None and q.text else -1
+    if at < 0:
+        return text
+    start = 0
+    for other in getattr(claim, "quantities", ()):
+        pos = text.find(other.text)
+        if other.text and 0 <= pos < at:
+            start = max(start, pos + len(other.text))
+    clause_start = max((m.end() for m in _CLAUSE.finditer(text, 0, at)), default=0)
+    return text[max(start, clause_start) : at + len(q.text) + 25]
 
 
 def _quota_matches(label: str, kind: dict[str, str | None]) -> bool:
@@ -429,7 +547,7 @@ METRIC_CHECKERS: dict[str, tuple[Callable, ...]] = {
     "price": (check_price,),
     "policy_event": (check_policy,),
     "element_count": (check_policy,),
-    "quota": (check_quota,),
+    "quota": (check_quota, check_policy),
     "demand": (check_market_size, check_demand),
     "ownership": (check_ownership,),
     "target": (check_target,),
@@ -465,6 +583,19 @@ def figure_is_stated_fact(claim: object) -> bool:
     return own is not None and _hedge(own, q) in ("certain", "hedged")
 
 
+#: Metrics whose checker already reads law dates (checks.events.check_policy).
+_POLICY = ("policy_event", "element_count")
+
+
+def dominance_is_stated(claim: object) -> bool:
+    """Whether the clause saying China dominates states it as fact ("Berman says China
+    dominates both mining and refining, so a trade war could hit supply": the first
+    clause is a statement, the second a speculation)."""
+    text = getattr(claim, "text", "")
+    own = next((c for c in _CLAUSE.split(text) if DOMINATES.search(c)), None)
+    return own is not None and _hedge(own, None) in ("certain", "hedged")
+
+
 def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -> Verdict:
     """One verdict with its evidence; opinion and speculation are never verified.
 
@@ -473,6 +604,10 @@ def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -
     """
     # A named plant's planned capacity is a plan on record, checked despite its "will"
     # (checks.plants.is_stated_plan); with no row to check it stays speculation.
+    if is_dominance_claim(claim) and dominance_is_stated(claim):
+        result = check_dominance(claim, facts, article_date)
+        if result is not None:
+            return Verdict(claim, result[0], tuple(result[1]), result[2])
     hedged = getattr(claim, "hedge", "certain") in ("opinion", "speculative")
     if hedged and figure_is_stated_fact(claim):
         hedged = False
@@ -493,9 +628,31 @@ def verify_claim(claim: object, facts: FactBase, article_date: dt.date | None) -
     return Verdict(claim, "unverifiable", (), "no matching rows in the dataset")
 
 
+#: The part number of a law's dated step read from a sentence about something else.
+LAW_PART = -1
+
+
+def law_step(claim: object, facts: FactBase, article_date: dt.date | None) -> Verdict | None:
+    """The dated step of a named law in a sentence whose figure is about something else.
+
+    "The CRMA entered into force in May 2023, setting benchmarks of 10% ..." makes two
+    claims: the benchmark (the sentence's figure, checked as a target) and the law's
+    date, checked here as a claim of its own with no figure, so neither verdict is
+    charged to the other."""
+    if getattr(claim, "part", 0) != 0 or getattr(claim, "metric", None) in _POLICY:
+        return None
+    law = check_law_date(claim, facts, article_date)
+    if law is None or law[0] not in vocabulary.CHECKED_VERDICTS:
+        return None
+    step = replace(claim, quantity=None, quantities=(), metric="policy_event", part=LAW_PART)  # type: ignore[type-var]
+    return Verdict(step, law[0], tuple(law[1]), law[2])
+
+
 def verify(claims: list, facts: FactBase, article_date: dt.date | None = None) -> list[Verdict]:
-    return [
-        verify_claim(c, facts, article_date)
-        for c in claims
-        if c.checkworthy or c.hedge in ("opinion", "speculative")
-    ]
+    out = []
+    for c in claims:
+        if c.checkworthy or c.hedge in ("opinion", "speculative") or is_dominance_claim(c):
+            out.append(verify_claim(c, facts, article_date))
+            if (step := law_step(c, facts, article_date)) is not None:
+                out.append(step)
+    return out

@@ -30,13 +30,14 @@ from derisk.data.record import parse_record_date
 from derisk.review.evidence import Evidence
 from derisk.review.facts import FactBase
 from derisk.review.match import Result, entity_keys, unmatched
+from derisk.review.quantity_patterns import NOT_A_MODIFIER
 
 _NUM = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen" \
     r"|fourteen|fifteen|sixteen|seventeen)"  # fmt: skip
 _COUNT = re.compile(
     r"(?<![\w-])(?P<before>(?:these|those|the|both|all|of the)\s+)?(?P<n>" + _NUM + r")"
     r"(?:\s+of\s+(?:the\s+)?(?:17|seventeen))?\s+(?:[\w/-]+\s+){0,3}?"
-    r"(?:rare[- ]earths?|elements|REEs|metals|minerals)\b",
+    r"(?:rare[- ]earths?|elements|REEs|metals|minerals)\b" + NOT_A_MODIFIER,
     re.I,
 )
 _IN_FORCE = re.compile(
@@ -164,6 +165,11 @@ def check_policy(claim: object, facts: FactBase, article_date: dt.date | None) -
         status = check_status(claim, facts, article_date)
         if status is not None:
             return worst(law, status)
+    from derisk.review.checks.tariffs import check_tariff  # tariffs builds on this module
+
+    tariff = check_tariff(claim, facts, article_date)
+    if tariff is not None:
+        return worst(law, tariff)
     return worst(law, _check_controls(claim, facts, article_date))
 
 
@@ -198,7 +204,51 @@ def _check_controls(claim: object, facts: FactBase, article_date: dt.date | None
     q = claim.quantity  # type: ignore[attr-defined]
     if q is not None and q.unit == "count":
         return unmatched((), f"{q.text} is not a count of controlled elements on record")
-    return None
+    return check_tightening(claim, facts, article_date)
+
+
+#: "China expanded licensing requirements in 2025", "Beijing tightened export controls".
+_TIGHTEN = re.compile(
+    r"\b(?:expand\w*|extend\w*|tighten\w*|widen\w*|broaden\w*|impos\w*|introduc\w*)\b"
+    r"[^.;:]{0,40}?\b(?:licen[cs]\w*|export\s+controls?|controls|restrictions|curbs)\b",
+    re.I,
+)
+_CHINA = re.compile(r"\b(?:China|Chinese|Beijing|MOFCOM)\b")
+
+
+def check_tightening(
+    claim: object, facts: FactBase, article_date: dt.date | None
+) -> Result | None:
+    """China's controls widened in a named year or month: supported when a Chinese
+    export-control step of that period is on record at the article's date.
+
+    Only the clause saying so is judged; a figure elsewhere in the sentence ("September
+    shipments fell 30%") is named as not checked, so support never covers it."""
+    text = claim.text  # type: ignore[attr-defined]
+    clause = next((c for c in re.split(r"\s*[;:]\s+", text) if _TIGHTEN.search(c)), None)
+    if clause is None or not _CHINA.search(text):
+        return None
+    year, _, inferred = claimed_period(claim, article_date)
+    month = month_named(clause)  # the clause's own month, not another clause's
+    if year is None or (not inferred and str(year) not in clause):
+        return None
+    rows = facts.tables["events"]
+    rows = rows[rows["type"].astype(str).str.contains("export_control")
+                & rows["actor"].astype(str).str.contains("China")
+                & rows["date"].astype(str).str.startswith(
+                    f"{year}-{month:02d}" if month else f"{year}")]  # fmt: skip
+    rows = rows[[_known(r, article_date) for r in rows.itertuples()]]
+    when = _when(year, month)
+    if rows.empty:
+        return unmatched((), f"no Chinese export-control step on record in {when}")
+    listed = sorted(rows.itertuples(), key=lambda r: str(r.date))
+    steps = "; ".join(f"{r.date} ({r.elements_affected})" for r in listed[:3])
+    steps += f" and {len(listed) - 3} more" if len(listed) > 3 else ""
+    rest = [q.text for q in getattr(claim, "quantities", ()) if q.text not in clause]
+    unchecked = f"; not checked: {', '.join(rest)} (no such figure on record)" if rest else ""
+    evidence = tuple(_ev(facts, r) for r in listed[:3])
+    why = f"China's export-control steps on record in {when}: {steps}{unchecked}"
+    return "supported", evidence, why
 
 
 def _when(year: int | None, month: int | None) -> str:
@@ -283,6 +333,8 @@ def _check_count(
             f"article: {n} elements; data: export controls on {counts} elements "
             f"({cumulative} in all) in {when}{read}",
         )
+    if counts and year is not None and (total := _cumulative(facts, n, article_date)):
+        return total  # "Today licences are required for 12, after October's additions"
     if counts and year is not None:
         return (
             "contradicted",
@@ -290,6 +342,28 @@ def _check_count(
             f"article: {n} elements; data: {counts} elements per announcement in {when}{read}",
         )
     return unmatched(evidence, f"article: {n} elements; no announcement on record gives that count")
+
+
+def _cumulative(facts: FactBase, n: int, article_date: dt.date | None) -> Result | None:
+    """A count that is the whole control list at some point, not one announcement's:
+    supported if it is the list's size at the article's date, outdated if a suspension
+    on record by then had already shrunk it."""
+    listed = _known_controls(facts, article_date)
+    rows = sorted(listed.itertuples(), key=lambda r: str(r.date))
+    held: set[str] = set()
+    for r in rows:
+        held |= set(str(r.elements_affected).split(";"))
+        if len(held) != n:
+            continue
+        evidence = tuple(_ev(facts, x) for x in rows[-3:])
+        paused = [x for x in suspensions(facts, held, str(r.date)) if _known(x, article_date)]
+        if paused:
+            x = paused[-1]
+            return ("outdated", evidence + (_ev(facts, x),),
+                    f"article: {n} elements; the control list reached {n} on {r.date}, but "
+                    f"a suspension followed ({x.date}, {x.source_id})")  # fmt: skip
+        return "supported", evidence, f"article: {n} elements; the control list since {r.date}"
+    return None
 
 
 def _count_summary(facts: FactBase, listed: pd.DataFrame) -> tuple[list[int], int, tuple]:

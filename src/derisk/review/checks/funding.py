@@ -3,7 +3,9 @@
 A named company decides which awards compare (the agency only when none is named). A
 different amount is a contradiction only for the one award between both named parties
 in the named month, on record by the article's date: several awards between the same
-parties could add up to the claimed sum.
+parties could add up to the claimed sum. With no month named, it takes the one award
+of the named instrument (debt, loan, equity, grant ...) between the named funder and the
+named recipient or project, ever on record by the article's date.
 """
 
 from __future__ import annotations
@@ -37,11 +39,14 @@ def check_funding(claim: object, facts: FactBase, article_date: dt.date | None):
         closest = sorted(candidates, key=lambda c: abs(c.value - q.value))[:2]
         same = _same_award(claim, facts, q.unit, names, article_date)
         if same is not None:
+            scope = "in that month" if claimed_period(claim, article_date)[1] else (
+                f"of this kind ({_instrument(claim.text)})"  # type: ignore[attr-defined]
+            )
             return (
                 "contradicted",
                 (same.evidence,),
-                explain(q, same, "award") + " (the one award between these parties in that "
-                "month on record)",
+                explain(q, same, "award") + f" (the one award between these parties {scope} "
+                "on record)",
             )
         return (
             "unverifiable",
@@ -66,20 +71,24 @@ def _same_award(
     date; several awards could add up to the claim, so they never contradict it.
     """
     year, month, _ = claimed_period(claim, article_date)  # "In March": the article's year
-    if year is None or month is None:
-        return None
-    when = (year, month)
     text = claim.text  # type: ignore[attr-defined]
+    instrument = _instrument(text)
+    if (year is None or month is None) and instrument is None:
+        return None
     said = set(re.findall(r"[A-Za-z]{2,}", text)) | {
         "".join(w[0] for w in m.split()) for m in _PROPER.findall(text)
     }
     rows = facts.tables["funding"]
     rows = rows[(rows["unit"] == unit) & rows["value"].notna()]
-    rows = rows[rows["date"].astype(str).str.startswith(f"{when[0]}-{when[1]:02d}")]
+    if year is not None and month is not None:
+        rows = rows[rows["date"].astype(str).str.startswith(f"{year}-{month:02d}")]
+    else:
+        # no month: the one award of the instrument named, for the project named, ever
+        rows = rows[rows["instrument"].astype(str).str.lower().str.contains(instrument or "")]
     hits = []
     for r in rows.itertuples():
         funder = set(re.findall(r"[A-Za-z]{2,}", str(r.funder))) - {"via", "and", "US"}
-        recipient = str(r.recipient).lower()
+        recipient = f"{r.recipient} {r.purpose if month is None else ''}".lower()
         if funder & said and any(n.split()[0] in recipient for n in names):
             hits.append(r)
     if len(hits) != 1:
@@ -90,6 +99,17 @@ def _same_award(
     known = article_date is None or (c.recorded is not None and c.recorded <= article_date)
     wrong = abs(c.value - q.value) > MONEY_TOLERANCE * q.value
     return c if known and wrong and not c.weak else None
+
+
+#: Money instruments a sentence can name; with no month named, a different amount
+#: contradicts only the one award of the same instrument between the same parties.
+_INSTRUMENTS = ("debt", "loan", "equity", "grant", "prepayment", "convertible")
+
+
+def _instrument(text: str) -> str | None:
+    """The instrument a money sentence names ("debt financing" -> "debt"), or None."""
+    low = text.lower()
+    return next((i for i in _INSTRUMENTS if re.search(rf"\b{i}\b", low)), None)
 
 
 def _award(facts: FactBase, r: object) -> Candidate:

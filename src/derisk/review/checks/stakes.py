@@ -24,6 +24,8 @@ from derisk.review.match import Result, entity_keys, explain, judge, unmatched
 STAKE_TOLERANCE_PP = 0.5
 #: Targets are set numbers: "40%" is the 40% target or another one.
 TARGET_TOLERANCE_PP = 0.5
+#: ... unless the article rounds it: "roughly two-thirds" (66.7%) is the 65% cap.
+APPROX_TARGET_PP = 2.5
 
 
 def _token(name: str) -> str:
@@ -159,7 +161,8 @@ def check_target(claim: object, facts: FactBase, article_date: dt.date | None) -
             closest = sorted((c for c, _ in mine), key=lambda c: abs(c.value - q.value))
             return unmatched(closest, f"no {aspect} target of this jurisdiction on record")
         mine = same
-    ok = [c for c, _ in mine if abs(c.value - q.value) <= TARGET_TOLERANCE_PP]
+    tolerance = APPROX_TARGET_PP if getattr(q, "approx", False) else TARGET_TOLERANCE_PP
+    ok = [c for c, _ in mine if abs(c.value - q.value) <= tolerance]
     if ok:
         return "supported", tuple(c.evidence for c in ok[:3]), explain(q, ok[0], "policy target")
     closest = sorted((c for c, _ in mine), key=lambda c: abs(c.value - q.value))
