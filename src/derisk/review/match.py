@@ -296,3 +296,28 @@ def judge_undated(
         tuple(c.evidence for c in closest[:3]),
         f"only undated figures on record, which cannot settle it: {explain(q, closest[0], what)}",
     )
+
+
+#: Where a sentence's clauses part: "lent MP $150 million ..., and it will buy ...".
+CLAUSE = re.compile(
+    r"\s*[;:]\s+|,\s+(?=(?:and|but|while|which|although|though|whereas|so)\b)|\s+[—–]\s+"
+)
+
+
+def own_clause(claim: object) -> str:
+    """The words of a sentence that belong to its figure: from the previous figure (or the
+    clause start) up to the figure's end, so "the mining quota was 270,000 t and the
+    smelting quota 254,000 t" reads "mining" for the first figure, "smelting" for the
+    second."""
+    text = claim.text  # type: ignore[attr-defined]
+    q = getattr(claim, "quantity", None)
+    at = text.find(q.text) if q is not None and q.text else -1
+    if at < 0:
+        return text
+    start = 0
+    for other in getattr(claim, "quantities", ()):
+        pos = text.find(other.text)
+        if other.text and 0 <= pos < at:
+            start = max(start, pos + len(other.text))
+    clause_start = max((m.end() for m in CLAUSE.finditer(text, 0, at)), default=0)
+    return text[max(start, clause_start) : at + len(q.text) + 25]

@@ -88,14 +88,16 @@ def _reduce(ds: xr.Dataset, scenario: object, bloc: str) -> Outlook:
     """The per-draw arrays of a forecast Dataset (derisk.forecast.run.forecast)."""
     import xarray as xr
 
-    from derisk.forecast.summary import year_derisked
+    from derisk.forecast.summary import eu_processed, year_derisked
 
     threshold = float(ds.attrs["derisk_threshold"])
     order = ("draw", "element", "year")
     regions = BLOC_REGIONS.get(bloc, ())
     own = ds["primary_supply"].sel(stage="separation")
     if len(regions) == 1 and regions[0] in own["region"].values:
-        own_sep = own.sel(region=regions[0]).transpose(*order).values
+        # the bloc's own demand processed at home, per element (forecast.summary's basis
+        # for the CRMA 40 %): output above an element's demand is exported, not counted
+        own_sep = eu_processed(ds, regions[0]).transpose(*order).values
     else:
         own_sep = np.zeros_like(ds["demand"].transpose(*order).values)
     # A gap closes when all supply, China's allowed exports included, covers demand for

@@ -198,7 +198,8 @@ def _elements(
     specific = [g for g in groups if g != FALLBACK_GROUP]
     if not specific and MAGNET.search(claim.text):  # type: ignore[attr-defined]
         specific = [GROUP_KEY["magnet"]]
-    key = specific[0] if specific else (groups[0] if groups else default)
+    # a default (the magnet group for a CRMA target) stands in for a bare "rare earths"
+    key = specific[0] if specific else (default or (groups[0] if groups else None))
     term = next((g for g in GROUP_TERMS if g.key == key), None)
     if term is None:
         return (), ""

@@ -71,206 +71,370 @@ class _Found:
     noun: str | None = None
 
 
+@dataclass(slots=True)
+class _Parse:
+    """What `_parse_number` has read so far about one number.
+
+    One mutable record instead of a dozen locals threaded through every step, so
+    each step can be a small function with a short signature.
+    """
+
+    text: str
+    end: int  # end of the bare number match; a rejected number resumes here
+    digits: str | None
+    word: str | None
+    value: float
+    start: int  # start of the quantity's text (before a currency sign)
+    pos: int  # how far the quantity's text reaches so far
+    currency: str | None = None
+    approx: bool = False
+    bound: str | None = None
+    between: bool = False  # "between" before: "and" may join a range
+    from_before: bool = False  # "from" before: "to" belongs to "from ... to"
+    mag: float = 1.0
+    unit: str | None = None
+    low: float | None = None
+    high: float | None = None
+    # "year", or (for a price per mass) the `_PER_MASS` match itself, as before the
+    # split; it is passed on to `Quantity.per` unchanged.
+    per: str | re.Match[str] | None = None
+    basis_needed: bool = False
+    noun: str | None = None
+
+
 def _parse_number(text: str, m: re.Match[str]) -> tuple[_Found | None, int]:
-    """Parse the number at ``m`` and what follows it; returns (found or None, end)."""
+    """Parse the number at ``m`` and what follows it; returns (found or None, end).
+
+    Each step below reads one part of the quantity (sign, magnitude, range, unit,
+    qualifier) so the order of the steps, which decides ambiguous readings, stays
+    visible in one place.
+    """
     s, e = m.span()
     digits, word = m.groupdict().get("d"), m.group("w")
     value = _number(digits, word)
     if value is None:
         return None, e
-    # part of an identifier: Q1, G7, F-35, COVID-19, No. 61, 2024-25
     cm = _CURRENCY_BEFORE.match(text, s, 10) if digits and s else None
-    if s and (text[s - 1].isalnum() or text[s - 1] == "_") and cm is None:
+    if _in_identifier(text, s, cm):
         return None, e
-    if s >= 2 and text[s - 1] in "-–—/" and text[s - 2].isalnum():
+    st = _start_parse(text, m, value, cm)
+    _read_magnitude_and_percent(st)
+    _read_range(st)
+    st.value *= st.mag
+    if st.unit is None:
+        _read_unit(st)
+    if _glued_or_year(st):
         return None, e
-    if s and _IDENTIFIER_BEFORE.match(text, s, 16):
-        return None, e
-
-    start = s
-    currency = None
-    if cm:
-        code = cm.group()[::-1].replace(" ", "")
-        currency = _CURRENCY_CODE.get(code) or _CURRENCY_CODE.get(code.rstrip("$"), "USD")
-        start = s - len(cm.group())
-    approx, bound = _prefix(text, start)
-    between = _BETWEEN_BEFORE.match(text, start, 12) is not None
-    from_before = _FROM_BEFORE.match(text, start, 8) is not None
-
-    pos = e
-    mag = 1.0
-    mm = _MAGNITUDE.match(text, pos)
-    if mm and _magnitude_ok(mm, word):
-        mag = _MAGNITUDE_VALUE[mm.group("m").lower()]
-        pos = mm.end()
-    if text.startswith("-odd", pos):
-        approx, pos = True, pos + 4
-    unit: str | None = None
-    pm = _PERCENT.match(text, pos)
-    if pm:
-        unit = "percent" if pm.group("pct") else "pp"
-        pos = pm.end()
-
-    # range
-    low = high = None
-    rm = _RANGE_SEP.match(text, pos)
-    if rm:
-        sep = rm.group("sep").lower()
-        ok = sep in "-–—" or (sep == "to" and not from_before) or (sep == "and" and between)
-        cur2 = _CURRENCY_BEFORE_AT.match(text, rm.end()) if ok else None
-        p2 = cur2.end() if cur2 else rm.end()
-        m2 = _CORE.match(text, p2) if ok else None
-        if m2 and (m2.group("d") is None) == (digits is None):
-            v2 = _number(m2.group("d"), m2.group("w"))
-            raw2 = m2.group("d") or ""
-            if v2 is not None and not (_is_year_text(raw2) and not currency and unit is None):
-                pos2 = m2.end()
-                mag2 = 1.0
-                mm2 = _MAGNITUDE.match(text, pos2)
-                if mm2 and _magnitude_ok(mm2, m2.group("w")):
-                    mag2 = _MAGNITUDE_VALUE[mm2.group("m").lower()]
-                    pos2 = mm2.end()
-                if mag == 1.0 and mag2 != 1.0:
-                    mag = mag2
-                pm2 = _PERCENT.match(text, pos2)
-                unit2 = ("percent" if pm2.group("pct") else "pp") if pm2 else None
-                same_unit = unit is None or unit2 == unit or sep != "to"
-                if v2 * mag2 >= value * mag and same_unit:
-                    low, high = value * mag, v2 * mag2
-                    pos = pm2.end() if pm2 else pos2
-                    unit = unit2 or unit
-    value *= mag
-
-    noun = None
-    per: str | None = None
-    basis_needed = False
-    if unit is None:
-        if currency:
-            unit = currency
-            per = _PER_MASS.match(text, pos)
-            if per:
-                u = per.group("u").lower()
-                unit = currency + (
-                    "/kg" if u.startswith("k") else "/lb" if u.startswith(("lb", "pound")) else "/t"
-                )
-                pos = per.end()
-                basis_needed = True
-        else:
-            ca = _CURRENCY_AFTER.match(text, pos)
-            ms = _MASS.match(text, pos)
-            mult = _MULTIPLE.match(text, pos)
-            dur = _DURATION.match(text, pos)
-            if ca:
-                if ca.lastgroup in _CURRENCY_WORD:
-                    unit = _CURRENCY_WORD[str(ca.lastgroup)]
-                else:  # dollars, perhaps "Australian dollars"
-                    which = " ".join((ca.group("cur") or "").lower().split())
-                    unit = _DOLLAR_KIND.get(which, "USD")
-                pos = ca.end()
-                per = _PER_MASS.match(text, pos)
-                if per:
-                    u = per.group("u").lower()
-                    unit += (
-                        "/kg"
-                        if u.startswith("k")
-                        else "/lb"
-                        if u.startswith(("lb", "pound"))
-                        else "/t"
-                    )
-                    pos = per.end()
-                    basis_needed = True
-            elif ms:
-                u = ms.group("u")
-                ul = u.lower()
-                factor = 1.0
-                unit = "t"
-                if ul in ("kt", "ktpa") or ul.startswith("kilot"):
-                    factor = 1e3
-                elif u == "Mt" or ul == "mtpa":  # "MT" and "mt" are metric tonnes
-                    factor = 1e6
-                elif ul in ("kg",) or ul.startswith("kilogram"):
-                    unit = "kg"
-                elif ul.startswith("lb") or ul == "pounds":
-                    unit = "lb"
-                if ul in ("ktpa", "mtpa", "tpa", "tpy", "t/yr", "t/y", "t/a"):
-                    per = "year"
-                value *= factor
-                if low is not None and high is not None:
-                    low, high = low * factor, high * factor
-                pos = ms.end()
-                py = _PER_YEAR.match(text, pos)
-                if unit == "t" and per is None and py:
-                    per = "year"
-                    pos = py.end()
-                basis_needed = True
-            elif mult and (mult.group("x") is None or mult.group("x") in "x×"):
-                unit = "x"
-                pos = mult.end()
-            elif dur:
-                u = dur.group("u").lower()
-                unit = "month" if u.startswith("month") else "year"
-                if u.startswith("decade"):
-                    value *= 10
-                    if low is not None and high is not None:
-                        low, high = low * 10, high * 10
-                pos = dur.end()
-            elif (oo := _OUT_OF.match(text, pos)) and mag == 1.0 and low is None:
-                d = _number(oo.group("d"), oo.group("w"))
-                if d and value <= d <= 1000 and not _is_year_text(oo.group("d") or ""):
-                    unit = "percent"  # "nine out of ten", "one in five"
-                    value = 100.0 * value / d
-                    pos = oo.end()
-            else:
-                cn = _COUNT_NOUN.match(text, pos)
-                if cn:
-                    unit = "count"
-                    noun = cn.group("noun")
-                    pos = cn.end()
-
-    # a number glued to letters that are not its unit: 10X, 48C, 3rd, 5G
-    if pos == e and e < len(text) and text[e].isalpha():
-        return None, e
-    if (
-        digits
-        and _is_year_text(digits)
-        and mag == 1.0
-        and unit in (None, "count", "number", "year", "month", "x")
-    ):
-        return None, e  # a year ("in 2024", "2024 companies"), not a quantity
-    if unit is None:
+    if st.unit is None:
         if word:
             return None, e  # "seven" alone says nothing checkable
-        unit = "number"
-    if word and word.lower() == "one" and mag == 1.0 and unit in ("count", "number", "year"):
-        return None, pos  # "one of the", "one year": too vague to be a figure
+        st.unit = "number"
+    if _too_vague(st):
+        return None, st.pos  # "one of the", "one year": too vague to be a figure
+    _read_suffix_qualifier(st)
+    return _found(st), st.pos
 
-    sq = _SUFFIX_QUALIFIER.match(text, pos)
+
+def _in_identifier(text: str, s: int, cm: re.Match[str] | None) -> bool:
+    """Whether the number at ``s`` is part of an identifier, not a quantity.
+
+    Q1, G7, F-35, COVID-19, No. 61 and 2024-25 carry digits that state no amount;
+    letters glued before a number are allowed only when they are a currency sign
+    (``cm``), as in "US$5".
+    """
+    if s and (text[s - 1].isalnum() or text[s - 1] == "_") and cm is None:
+        return True
+    if s >= 2 and text[s - 1] in "-–—/" and text[s - 2].isalnum():
+        return True
+    return bool(s and _IDENTIFIER_BEFORE.match(text, s, 16))
+
+
+def _start_parse(text: str, m: re.Match[str], value: float, cm: re.Match[str] | None) -> _Parse:
+    """The parse state at the number: currency sign, prefix qualifiers and context words.
+
+    A currency sign before the number moves the quantity's start back so the sign is
+    part of its text, and the qualifiers ("about", "at least") are read before that
+    start.
+    """
+    st = _Parse(
+        text=text,
+        end=m.end(),
+        digits=m.groupdict().get("d"),
+        word=m.group("w"),
+        value=value,
+        start=m.start(),
+        pos=m.end(),
+    )
+    if cm:
+        code = cm.group()[::-1].replace(" ", "")
+        st.currency = _CURRENCY_CODE.get(code) or _CURRENCY_CODE.get(code.rstrip("$"), "USD")
+        st.start = m.start() - len(cm.group())
+    st.approx, st.bound = _prefix(text, st.start)
+    st.between = _BETWEEN_BEFORE.match(text, st.start, 12) is not None
+    st.from_before = _FROM_BEFORE.match(text, st.start, 8) is not None
+    return st
+
+
+def _magnitude_at(text: str, pos: int, word: str | None) -> tuple[float, int]:
+    """(magnitude, end) for "million", "bn", "k"... at ``pos``; (1.0, pos) if none.
+
+    Shared by both ends of a range so "$1-2 billion" and "$1 billion-$2 billion"
+    read their magnitudes alike.
+    """
+    mm = _MAGNITUDE.match(text, pos)
+    if mm and _magnitude_ok(mm, word):
+        return _MAGNITUDE_VALUE[mm.group("m").lower()], mm.end()
+    return 1.0, pos
+
+
+def _percent_unit(pm: re.Match[str] | None) -> str | None:
+    """ "percent" or "pp" (percentage points) for a `_PERCENT` match, else None."""
+    if pm is None:
+        return None
+    return "percent" if pm.group("pct") else "pp"
+
+
+def _read_magnitude_and_percent(st: _Parse) -> None:
+    """Read what is glued to the first number: magnitude, "-odd", a percent sign.
+
+    These come before any range separator ("5%-7%", "3bn-4bn"), so they must be read
+    before `_read_range` looks for one.
+    """
+    st.mag, st.pos = _magnitude_at(st.text, st.pos, st.word)
+    if st.text.startswith("-odd", st.pos):
+        st.approx, st.pos = True, st.pos + 4
+    pm = _PERCENT.match(st.text, st.pos)
+    if pm:
+        st.unit = _percent_unit(pm)
+        st.pos = pm.end()
+
+
+def _range_end(st: _Parse, rm: re.Match[str], sep: str) -> re.Match[str] | None:
+    """The second number of a range after separator ``rm``, or None.
+
+    "to" after "from" and "and" without "between" do not make a range: "from 5 to 10"
+    is read as two numbers by `_carry_units`, "5 and 10" are two figures. Both ends
+    must be digits or both words.
+    """
+    ok = sep in "-–—" or (sep == "to" and not st.from_before) or (sep == "and" and st.between)
+    if not ok:
+        return None
+    cur2 = _CURRENCY_BEFORE_AT.match(st.text, rm.end())
+    m2 = _CORE.match(st.text, cur2.end() if cur2 else rm.end())
+    if m2 and (m2.group("d") is None) == (st.digits is None):
+        return m2
+    return None
+
+
+def _read_range(st: _Parse) -> None:
+    """Read "N-M", "N to M", "between N and M" into low/high.
+
+    The second end's magnitude is lent to the first ("1-2 million") even when the
+    range is then refused, and a year as the second end ("2020-2030") is no range
+    unless a currency or unit says it is an amount.
+    """
+    rm = _RANGE_SEP.match(st.text, st.pos)
+    if not rm:
+        return
+    sep = rm.group("sep").lower()
+    m2 = _range_end(st, rm, sep)
+    if m2 is None:
+        return
+    v2 = _number(m2.group("d"), m2.group("w"))
+    raw2 = m2.group("d") or ""
+    if v2 is None or (_is_year_text(raw2) and not st.currency and st.unit is None):
+        return
+    mag2, pos2 = _magnitude_at(st.text, m2.end(), m2.group("w"))
+    if st.mag == 1.0 and mag2 != 1.0:
+        st.mag = mag2
+    pm2 = _PERCENT.match(st.text, pos2)
+    unit2 = _percent_unit(pm2)
+    same_unit = st.unit is None or unit2 == st.unit or sep != "to"
+    if v2 * mag2 >= st.value * st.mag and same_unit:
+        st.low, st.high = st.value * st.mag, v2 * mag2
+        st.pos = pm2.end() if pm2 else pos2
+        st.unit = unit2 or st.unit
+
+
+def _read_unit(st: _Parse) -> None:
+    """Read the unit after a number that has none yet, trying the readings in order.
+
+    The order matters: a currency sign before the number wins, then a currency word,
+    mass, multiple, duration, "out of", and a counted noun last.
+    """
+    text, pos = st.text, st.pos
+    if st.currency:
+        _read_per_mass(st, st.currency)
+    elif ca := _CURRENCY_AFTER.match(text, pos):
+        _read_currency_after(st, ca)
+    elif ms := _MASS.match(text, pos):
+        _read_mass(st, ms)
+    elif (mult := _MULTIPLE.match(text, pos)) and (
+        mult.group("x") is None or mult.group("x") in "x×"
+    ):
+        st.unit = "x"
+        st.pos = mult.end()
+    elif dur := _DURATION.match(text, pos):
+        _read_duration(st, dur)
+    elif (oo := _OUT_OF.match(text, pos)) and st.mag == 1.0 and st.low is None:
+        _read_out_of(st, oo)
+    else:
+        _read_count_noun(st)
+
+
+def _read_per_mass(st: _Parse, money: str) -> None:
+    """Set the money unit, made a price per mass if one follows ("$50/kg", "60 dollars a t").
+
+    A price per mass depends on what is weighed (oxide, metal), so it asks for a basis.
+    """
+    st.unit = money
+    per = _PER_MASS.match(st.text, st.pos)
+    st.per = per
+    if per:
+        u = per.group("u").lower()
+        st.unit = money + (
+            "/kg" if u.startswith("k") else "/lb" if u.startswith(("lb", "pound")) else "/t"
+        )
+        st.pos = per.end()
+        st.basis_needed = True
+
+
+def _read_currency_after(st: _Parse, ca: re.Match[str]) -> None:
+    """A currency word after the number: "30 euros", "40 Australian dollars"."""
+    if ca.lastgroup in _CURRENCY_WORD:
+        money = _CURRENCY_WORD[str(ca.lastgroup)]
+    else:  # dollars, perhaps "Australian dollars"
+        which = " ".join((ca.group("cur") or "").lower().split())
+        money = _DOLLAR_KIND.get(which, "USD")
+    st.pos = ca.end()
+    _read_per_mass(st, money)
+
+
+def _read_mass(st: _Parse, ms: re.Match[str]) -> None:
+    """A mass unit, scaled to tonnes where it is a multiple of one ("5 kt", "3 Mt").
+
+    "tpa"-style units and a following "a year" make it a rate; tonnages depend on
+    what is weighed, so a basis is asked for.
+    """
+    u = ms.group("u")
+    ul = u.lower()
+    factor = 1.0
+    st.unit = "t"
+    if ul in ("kt", "ktpa") or ul.startswith("kilot"):
+        factor = 1e3
+    elif u == "Mt" or ul == "mtpa":  # "MT" and "mt" are metric tonnes
+        factor = 1e6
+    elif ul in ("kg",) or ul.startswith("kilogram"):
+        st.unit = "kg"
+    elif ul.startswith("lb") or ul == "pounds":
+        st.unit = "lb"
+    if ul in ("ktpa", "mtpa", "tpa", "tpy", "t/yr", "t/y", "t/a"):
+        st.per = "year"
+    st.value *= factor
+    if st.low is not None and st.high is not None:
+        st.low, st.high = st.low * factor, st.high * factor
+    st.pos = ms.end()
+    py = _PER_YEAR.match(st.text, st.pos)
+    if st.unit == "t" and st.per is None and py:
+        st.per = "year"
+        st.pos = py.end()
+    st.basis_needed = True
+
+
+def _read_duration(st: _Parse, dur: re.Match[str]) -> None:
+    """Months or years; decades are counted as ten years so durations compare."""
+    u = dur.group("u").lower()
+    st.unit = "month" if u.startswith("month") else "year"
+    if u.startswith("decade"):
+        st.value *= 10
+        if st.low is not None and st.high is not None:
+            st.low, st.high = st.low * 10, st.high * 10
+    st.pos = dur.end()
+
+
+def _read_out_of(st: _Parse, oo: re.Match[str]) -> None:
+    """ "nine out of ten", "one in five" as a percentage, when the ratio is plausible.
+
+    A denominator below the numerator, above 1000 or that is a year is no share; the
+    number is then left without a unit.
+    """
+    d = _number(oo.group("d"), oo.group("w"))
+    if d and st.value <= d <= 1000 and not _is_year_text(oo.group("d") or ""):
+        st.unit = "percent"
+        st.value = 100.0 * st.value / d
+        st.pos = oo.end()
+
+
+def _read_count_noun(st: _Parse) -> None:
+    """A count of things ("40 companies"); the noun is kept for matching claims."""
+    cn = _COUNT_NOUN.match(st.text, st.pos)
+    if cn:
+        st.unit = "count"
+        st.noun = cn.group("noun")
+        st.pos = cn.end()
+
+
+def _glued_or_year(st: _Parse) -> bool:
+    """Whether the number is glued to letters that are not its unit, or is a year.
+
+    10X, 48C, 3rd and 5G are names; "in 2024" and "2024 companies" are dates.
+    """
+    e, text = st.end, st.text
+    if st.pos == e and e < len(text) and text[e].isalpha():
+        return True
+    return bool(
+        st.digits
+        and _is_year_text(st.digits)
+        and st.mag == 1.0
+        and st.unit in (None, "count", "number", "year", "month", "x")
+    )
+
+
+def _too_vague(st: _Parse) -> bool:
+    """ "one" as a plain count, number or year ("one of the", "one year") is no figure."""
+    return bool(
+        st.word
+        and st.word.lower() == "one"
+        and st.mag == 1.0
+        and st.unit in ("count", "number", "year")
+    )
+
+
+def _read_suffix_qualifier(st: _Parse) -> None:
+    """Read "or more", "+", "or less", "or so" after the quantity, and a "~" before it.
+
+    They widen an exact figure into a bound or an approximation, so they must be part
+    of the quantity's text and flags.
+    """
+    sq = _SUFFIX_QUALIFIER.match(st.text, st.pos)
     if sq:
         if sq.group("ge"):
-            approx, bound = True, "at_least"
+            st.approx, st.bound = True, "at_least"
         elif sq.group("le"):
-            approx, bound = True, "at_most"
+            st.approx, st.bound = True, "at_most"
         else:
-            approx = True
-        pos = sq.end()
-    if approx is False and text[max(0, start - 1) : start] == "~":
-        approx = True
+            st.approx = True
+        st.pos = sq.end()
+    if st.approx is False and st.text[max(0, st.start - 1) : st.start] == "~":
+        st.approx = True
 
-    basis = _basis(text, pos) if basis_needed else None
-    if low is not None:
-        value = low
+
+def _found(st: _Parse) -> _Found:
+    """The `_Found` for a finished parse; a range states its low end as its value."""
+    basis = _basis(st.text, st.pos) if st.basis_needed else None
+    value = st.low if st.low is not None else st.value
     q = Quantity(
         value=value,
-        unit=unit,
-        text=text[start:pos],
-        low=low,
-        high=high,
-        approx=approx,
-        bound=bound,
+        unit=st.unit,
+        text=st.text[st.start : st.pos],
+        low=st.low,
+        high=st.high,
+        approx=st.approx,
+        bound=st.bound,
         basis=basis,
-        per=per,
+        per=st.per,  # type: ignore[arg-type]  # may be a match; see `_Parse.per`
     )
-    return _Found(start, pos, q, noun), pos
+    return _Found(st.start, st.pos, q, st.noun)
 
 
 def _magnitude_ok(m: re.Match[str], word: str | None) -> bool:

@@ -83,6 +83,10 @@ def _nearest_facility(claim: object) -> str | None:
     at = text.find(q.text) if q is not None and q.text else -1
     if at < 0 or len(named) == 1:
         return named[0].key
+    if text.count(q.text) > 1:
+        # "Silmet separates 3,000 t ..., and its Narva plant has 3,000 t of magnets":
+        # the same figure twice cannot be placed, so it is tied to no plant
+        return None
     spots = [(text.find(e.name), e.key) for e in named if text.find(e.name) >= 0]
     before = [(p, k) for p, k in spots if p < at]
     if before:
@@ -136,7 +140,7 @@ def check_facility(claim: object, facts: FactBase, article_date: dt.date | None)
         return _plan(claim, q, r, ev, article_date) if pd.notna(r["value"]) else None
     if q is not None and q.unit == "t" and pd.notna(r["value"]):
         return _capacity(claim, q, r, ev, article_date)
-    said = _status_said(claim.text.lower())  # type: ignore[attr-defined]
+    said = status_said(claim.text.lower())  # type: ignore[attr-defined]
     if said is None:
         return None
     if said == r["status"]:
@@ -148,10 +152,10 @@ def check_facility(claim: object, facts: FactBase, article_date: dt.date | None)
     return "contradicted", (ev,), f"article says {said}; on record: {r['status']}"
 
 
-def _status_said(text: str) -> str | None:
+def status_said(text: str) -> str | None:
     if re.search(r"\b(operat|began|begun|started|commission|opened|producing)", text):
         return "operating"
-    if "under construction" in text or "being built" in text:
+    if re.search(r"under construction|being built|\b(?:is|are|still) building\b", text):
         return "construction"
     if re.search(r"cancel|scrapp|abandon", text):
         return "cancelled"
