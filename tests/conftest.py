@@ -11,6 +11,7 @@ import pytest
 
 from derisk.data.schema import TABLES
 from derisk.data.store import Store
+from derisk.report.briefing import Briefing, Prognosis, gather, prognosis, write_briefing
 
 
 def write_csv(path: Path, header: Sequence[object], rows: Iterable[Sequence[object]]) -> Path:
@@ -90,3 +91,36 @@ def inputs(session_store: Store):  # noqa: ANN201 - derisk.forecast.inputs.Model
     from derisk.forecast.inputs import load_inputs
 
     return load_inputs(session_store, "IEA STEPS", 2025, 2050)
+
+
+# -- one small briefing for every briefing test (tests/report): forecasts are slow, so they
+# run once. Three runs cover what the findings do: two blocs (the dependency and CRMA
+# findings are per bloc) and, for the EU27, two scenarios (findings merge scenarios with
+# one outcome). Here, not in tests/report/conftest.py: a second conftest module shadows
+# `from conftest import ...` for every test collected after it.
+#: Few draws: the tests check that figures are quoted faithfully, not that they are stable.
+BRIEFING_DRAWS = 10
+BRIEFING_SEED = 1
+BRIEFING_BLOCS = ("US", "EU27")
+BRIEFING_RUNS = (("baseline", "US"), ("baseline", "EU27"), ("export-controls-2025", "EU27"))
+
+
+@pytest.fixture(scope="session")
+def briefing_runs(session_store: Store) -> list[Prognosis]:
+    return [
+        prognosis(session_store, s, b, draws=BRIEFING_DRAWS, seed=BRIEFING_SEED)
+        for s, b in BRIEFING_RUNS
+    ]
+
+
+@pytest.fixture(scope="session")
+def brief(session_store: Store, briefing_runs: list[Prognosis]) -> Briefing:
+    return gather(session_store, blocs=BRIEFING_BLOCS, prognoses=briefing_runs)
+
+
+@pytest.fixture(scope="session")
+def brief_files(
+    session_store: Store, brief: Briefing, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """(briefing.html, briefing.md) written from ``brief``."""
+    return write_briefing(session_store, tmp_path_factory.mktemp("briefing"), briefing=brief)

@@ -62,8 +62,10 @@ def test_forecast_json_contract(built_store_path: Path) -> None:
 def test_forecast_writes_netcdf_csv_and_parquet(built_store_path: Path, tmp_path: Path) -> None:
     for suffix in (".nc", ".csv", ".parquet"):
         out = tmp_path / f"f{suffix}"
+        keep = ["--keep-draws", "all"] if suffix == ".nc" else []
         result = runner.invoke(
-            app, ["forecast", "--draws", "20", "--out", str(out), "--db", str(built_store_path)]
+            app,
+            ["forecast", "--draws", "20", "--out", str(out), "--db", str(built_store_path), *keep],
         )
         assert result.exit_code == 0, result.output
         assert out.stat().st_size > 0

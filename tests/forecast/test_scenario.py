@@ -86,7 +86,7 @@ def test_user_file_extends_a_preset(tmp_path: Path) -> None:
         ),
         (
             ["demand.multiplier.spaceships={dist: fixed, value: 1, source: x}"],
-            "demand",
+            "demand.multiplier",
             "unknown end use",
         ),
         (

@@ -253,7 +253,7 @@ def test_forecast_json_has_the_headline_figures(built_store_path: Path) -> None:
         assert set(payload["headline_share"][element]) == {"2030", "2035", "2040"}
     assert set(payload["world_china_share"]) == set(MODEL_STAGES)
     ForecastResult.model_validate(payload)  # the API's response model takes it as it is
-    table = runner.invoke(app, [*args, "--draws", "20"])
+    table = runner.invoke(app, [*args, "--draws", "20", "-f", "table"])
     assert table.exit_code == 0, table.output
     assert table.stdout.index("Milestones") < table.stdout.index("worst")
 

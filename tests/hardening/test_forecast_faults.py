@@ -91,8 +91,9 @@ def test_kill_9_while_writing_keeps_the_earlier_result(tmp_path: Path, store_pat
     earlier = _earlier_result(store_path, out)
     with xr.open_dataset(out) as ds:
         earlier_ds = ds.load()
-    # 1,000 draws make a ~120 MB file: the write takes about a second, ample time to kill.
-    proc = _cli("forecast", "--draws", "1000", "--out", str(out), "--db", str(store_path))
+    # 1,000 draws, all kept, make a ~23 MB compressed file: long enough a write to kill.
+    proc = _cli("forecast", "--draws", "1000", "--out", str(out), "--db", str(store_path),
+                "--keep-draws", "all")  # fmt: skip
     deadline = time.monotonic() + 300
     temps: list[Path] = []
     while not temps:

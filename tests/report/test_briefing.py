@@ -1,4 +1,7 @@
-"""The briefing: diagnosis, prognosis and sources, as offline HTML and Markdown."""
+"""The briefing: key findings, diagnosis, prognosis and sources, as offline HTML and Markdown.
+
+The briefing itself is built once for the whole package (tests/report/conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,11 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from derisk.cli.main import app
 from derisk.data.store import Store
-from derisk.report.briefing import forecast_source_ids, write_briefing
+from derisk.report.briefing import forecast_inputs, forecast_source_ids
 
 
 class _Scripts(HTMLParser):
@@ -27,32 +29,25 @@ class _Scripts(HTMLParser):
             self.external.append(attrs["href"])
 
 
-@pytest.fixture(scope="module")
-def briefing(session_store: Store, tmp_path_factory: pytest.TempPathFactory):
-    out = tmp_path_factory.mktemp("briefing")
-    return write_briefing(
-        session_store, out, blocs=("US", "EU27"), scenarios=("baseline",), draws=20
-    )
-
-
-def test_html_opens_offline_with_a_fan_chart_per_scenario_and_bloc(briefing) -> None:
-    html_path, _ = briefing
+def test_html_opens_offline_with_a_fan_chart_per_scenario_and_bloc(brief_files) -> None:
+    html_path, _ = brief_files
     page = html_path.read_text(encoding="utf-8")
     parser = _Scripts()
     parser.feed(page)
     assert parser.external == []  # plotly.js is inlined; nothing is fetched
     for bloc in ("us", "eu27"):
         assert f'id="fan-baseline-{bloc}"' in page
+    assert 'id="fan-export-controls-2025-eu27"' in page
     assert "China-free supply as % of demand" in page
 
 
 def test_markdown_has_the_sections_and_cites_every_source(
-    briefing, session_store: Store
+    brief_files, session_store: Store
 ) -> None:
-    _, md_path = briefing
+    _, md_path = brief_files
     md = md_path.read_text(encoding="utf-8")
-    for heading in ("## 1. Diagnosis", "## 2. Prognosis to 2050", "## 3. Sources"):
-        assert heading in md
+    headings = ["## Key findings", "## 1. Diagnosis", "## 2. Prognosis to 2050", "## 3. Sources"]
+    assert [md.index(h) for h in headings] == sorted(md.index(h) for h in headings)
     assert "### baseline | US" in md and "### baseline | EU27" in md
     sources = md.split("## 3. Sources")[1]
     cited = set(re.findall(r"^\| ([\w.\-]+) \|", sources, flags=re.M)) - {"source_id"}
@@ -63,6 +58,20 @@ def test_markdown_has_the_sections_and_cites_every_source(
 def test_forecast_source_ids_parse_the_dataset_attribute() -> None:
     ids = forecast_source_ids("demand: IEA_CMDE2025, usgs-x; facilities: a, b; skipped:")
     assert ids == {"IEA_CMDE2025", "usgs-x", "a", "b"}
+
+
+def test_a_facility_citing_several_sources_keeps_each_of_them() -> None:
+    # a facility's own sources are joined with ";", the character that ends an input
+    inputs = forecast_inputs("demand: d1; facilities: a, b;c, e; facility_ores: f")
+    assert inputs == {"demand": ("d1",), "facilities": ("a", "b", "c", "e"),
+                      "facility_ores": ("f",)}  # fmt: skip
+
+
+def test_every_forecast_input_is_listed_under_sources(brief, briefing_runs) -> None:
+    listed = set(brief.cited["source_id"])
+    for run in briefing_runs:
+        assert run.source_ids <= listed
+        assert {s for ids in run.inputs.values() for s in ids} == run.source_ids
 
 
 def test_cli_writes_both_files_and_refuses_a_bad_scenario_first(

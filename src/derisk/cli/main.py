@@ -11,9 +11,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from derisk.cli.output import FORMATS, console, emit, err_console
+from derisk.cli.output import FORMATS, console, emit, err_console, remember_format
 from derisk.errors import DeriskError, InputError
-from derisk.forecast.summary import STABLE_DRAWS
 from derisk.vocabulary import BLOC_CODES, GROUPS, STAGES, listing
 
 app = typer.Typer(
@@ -32,7 +31,23 @@ DbOption = Annotated[
     Path | None,
     typer.Option("--db", help="DuckDB file (default: $DERISK_DB or the user data directory)."),
 ]
-FormatOption = Annotated[str, typer.Option("--format", "-f", help="table, json or csv.")]
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, csv or tsv (default: a table on a terminal, tsv in a pipe).",
+        callback=remember_format,
+    ),
+]
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        "-c",
+        help="Comma-separated columns to print, or 'all' (default: what fits the terminal).",
+    ),
+]
 ExcludeUser = Annotated[bool, typer.Option("--exclude-user", help="Use curated rows only.")]
 
 
@@ -90,7 +105,9 @@ def data_build(db: DbOption = None) -> None:
 
 @data_app.command("info")
 @_guard
-def data_info(db: DbOption = None, fmt: FormatOption = "table") -> None:
+def data_info(
+    db: DbOption = None, fmt: FormatOption = "table", columns: ColumnsOption = None
+) -> None:
     """Tables, row counts, coverage and freshness (latest data year, newest source, stale).
 
     A table is flagged stale when its newest source is more than 18 months old.
@@ -98,14 +115,13 @@ def data_info(db: DbOption = None, fmt: FormatOption = "table") -> None:
     _check_format(fmt)
     store = _store(db)
     meta = store.meta()
-    info = store.info()
-    if fmt == "table":  # the descriptions make the terminal table unreadable; kept in csv/json
-        info = info.drop(columns=["description"])
     emit(
-        info,
+        store.info(),
         fmt,
         title=f"derisk store {store.path} (dataset "
         f"{meta['dataset_version']}, built {meta['built_at']})",
+        columns=columns,
+        detail=False,
     )
 
 
@@ -119,16 +135,17 @@ def data_show(
     limit: Annotated[int, typer.Option(help="Rows to print (0 = all).")] = 50,
     db: DbOption = None,
     fmt: FormatOption = "table",
+    columns: ColumnsOption = None,
     exclude_user: ExcludeUser = False,
 ) -> None:
-    """Rows of TABLE, filtered with --where column=value."""
+    """Rows of TABLE, filtered with --where column=value; one row prints as key: value."""
     _check_format(fmt)
     frame = _store(db).table(table, include_user=not exclude_user, filters=_filters(where))
     notes = []
     if limit and len(frame) > limit:
         notes.append(f"showing {limit} of {len(frame)} rows; use --limit 0 for all")
         frame = frame.head(limit)
-    emit(frame, fmt, title=table, notes=notes)
+    emit(frame, fmt, title=table, notes=notes, columns=columns)
 
 
 @data_app.command("sources")
@@ -137,13 +154,19 @@ def data_sources(
     source_id: Annotated[list[str] | None, typer.Argument()] = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
+    columns: ColumnsOption = None,
 ) -> None:
-    """List sources, or show the ones named (ids may be ';'-separated)."""
+    """List sources, or show the ones named (ids may be ';'-separated) field by field."""
     _check_format(fmt)
     frame = _store(db).sources(source_id)
-    if fmt == "table" and not source_id:
-        frame = frame[["source_id", "title", "publisher", "date"]]
-    emit(frame, fmt, title="sources")
+    emit(
+        frame,
+        fmt,
+        title="sources",
+        columns=columns,
+        table_columns=["source_id", "title", "publisher", "date"],
+        detail=bool(source_id),  # a named source is read, not scanned: key: value lines
+    )
 
 
 @data_app.command("import")
@@ -161,10 +184,12 @@ def data_import(
 
 @data_app.command("imports")
 @_guard
-def data_imports(db: DbOption = None, fmt: FormatOption = "table") -> None:
+def data_imports(
+    db: DbOption = None, fmt: FormatOption = "table", columns: ColumnsOption = None
+) -> None:
     """List the user imports in the store."""
     _check_format(fmt)
-    emit(_store(db).imports(), fmt, title="user imports")
+    emit(_store(db).imports(), fmt, title="user imports", columns=columns)
 
 
 @data_app.command("remove-import")
@@ -223,6 +248,7 @@ def diagnose_concentration(
     residual: Annotated[str, typer.Option(help="atomistic or single")] = "atomistic",
     db: DbOption = None,
     fmt: FormatOption = "table",
+    columns: ColumnsOption = None,
     exclude_user: ExcludeUser = False,
 ) -> None:
     """HHI, top-1/top-3 and China's share per stage x group x year."""
@@ -244,7 +270,7 @@ def diagnose_concentration(
             column="--stage/--group/--year",
             found=f"{stage}/{group}/{year}",
         )
-    emit(frame, fmt, title="concentration", notes=frame.attrs.get("notes"))
+    emit(frame, fmt, title="concentration", notes=frame.attrs.get("notes"), columns=columns)
 
 
 @diagnose_app.command("dependency")
@@ -255,6 +281,7 @@ def diagnose_dependency(
     year: int | None = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
+    columns: ColumnsOption = None,
     exclude_user: ExcludeUser = False,
 ) -> None:
     """Share of a bloc's supply that depends on China at a stage or upstream (bounds)."""
@@ -262,7 +289,7 @@ def diagnose_dependency(
 
     _check_format(fmt)
     frame = dependency(_store(db), bloc, group=group, year=year, include_user=not exclude_user)
-    emit(frame, fmt, title=f"dependency of {bloc} on China")
+    emit(frame, fmt, title=f"dependency of {bloc} on China", columns=columns)
 
 
 @diagnose_app.command("chokepoints")
@@ -273,6 +300,7 @@ def diagnose_chokepoints(
     top: int | None = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
+    columns: ColumnsOption = None,
     exclude_user: ExcludeUser = False,
 ) -> None:
     """(group, stage) pairs ranked by China share, HHI and the bloc's dependency."""
@@ -280,7 +308,7 @@ def diagnose_chokepoints(
 
     _check_format(fmt)
     frame = chokepoints(_store(db), bloc=bloc, year=year, top=top, include_user=not exclude_user)
-    emit(frame, fmt, title=f"chokepoints for {bloc}")
+    emit(frame, fmt, title=f"chokepoints for {bloc}", columns=columns)
 
 
 @diagnose_app.command("criticality")
@@ -292,6 +320,7 @@ def diagnose_criticality(
     ] = None,
     db: DbOption = None,
     fmt: FormatOption = "table",
+    columns: ColumnsOption = None,
     exclude_user: ExcludeUser = False,
 ) -> None:
     """Criticality by the published EU 2017, USGS (Nassar 2020) or GeoPolRisk method."""
@@ -316,187 +345,12 @@ def diagnose_criticality(
         fmt,
         title=f"criticality ({method}); --format csv shows every input",
         table_columns=compact,
+        columns=columns,
     )
 
 
-# -- forecast ---------------------------------------------------------------------------
-def _years(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        start, end = (int(p) for p in text.split(":"))
-    except ValueError:
-        raise InputError(
-            "years must look like START:END",
-            column="--years",
-            expected="e.g. 2025:2050",
-            found=text,
-        ) from None
-    return start, end
-
-
-def _check_years(spec: object, span: tuple[int, int] | None) -> None:
-    """--years obeys the scenario's own rule for start_year and end_year."""
-    from pydantic import ValidationError
-
-    if span is None:
-        return
-    data = {**spec.model_dump(), "start_year": span[0], "end_year": span[1]}  # type: ignore[attr-defined]
-    try:
-        type(spec).model_validate(data)
-    except ValidationError as err:
-        message = err.errors()[0]["msg"].removeprefix("Value error, ")
-        raise InputError(message, column="--years") from None
-
-
-@app.command("forecast")
-@_guard
-def forecast_cmd(
-    scenario: Annotated[str, typer.Option(help="Preset name or YAML file.")] = "baseline",
-    bloc: str = "US",
-    draws: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            max=1_000_000,
-            help="Monte Carlo draws; the default is the smallest count whose P50s are "
-            "stable between seeds (derisk.forecast.summary.STABLE_DRAWS).",
-        ),
-    ] = STABLE_DRAWS,
-    seed: Annotated[int, typer.Option(min=0)] = 1,
-    years: Annotated[str | None, typer.Option(help="START:END, e.g. 2025:2050")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="dotted.path=value")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help=".nc, .csv or .parquet")] = None,
-    dask: Annotated[str | None, typer.Option(help="Scheduler address, or 'local'.")] = None,
-    chunk_size: Annotated[int, typer.Option(min=1)] = 50,
-    db: DbOption = None,
-    fmt: FormatOption = "table",
-) -> None:
-    """Monte Carlo prognosis to 2050: milestones towards de-risking, and how large the gap is."""
-    from rich.progress import Progress
-
-    from derisk.forecast.output import (
-        check_output_path,
-        forecast_json,
-        forecast_tables,
-        write_forecast,
-    )
-    from derisk.forecast.run import forecast
-    from derisk.forecast.scenario import load_scenario
-
-    _check_format(fmt)
-    if out is not None:
-        check_output_path(out)
-    span = _years(years)
-    spec = load_scenario(scenario, set_)
-    _check_years(spec, span)
-    store = _store(db)
-    with Progress(console=err_console, transient=True) as bar:
-        task = bar.add_task(f"{spec.name}: {draws} draws", total=draws)
-        ds = forecast(
-            store,
-            spec,
-            bloc=bloc,
-            draws=draws,
-            seed=seed,
-            years=span,
-            chunk_size=chunk_size,
-            dask=dask,
-            progress=lambda n: bar.advance(task, n),
-        )
-    if out is not None:
-        write_forecast(ds, out)
-        err_console.print(f"wrote {out}")
-    if fmt == "json":
-        sys.stdout.write(forecast_json(ds) + "\n")
-        return
-    for title, frame in forecast_tables(ds):
-        if fmt == "csv":
-            sys.stdout.write(frame.to_csv(index=False))
-        else:
-            emit(frame, "table", title=title)
-
-
-@app.command("forecast-delays")
-@_guard
-def forecast_delays(db: DbOption = None, fmt: FormatOption = "table") -> None:
-    """How the project-delay distribution is derived from announced vs actual start years."""
-    from derisk.forecast.inputs import delay_table
-
-    _check_format(fmt)
-    frame = delay_table(_store(db))
-    emit(
-        frame,
-        fmt,
-        title="facility start slippage (first announced -> actual or latest)",
-        notes=[
-            f"{len(frame)} facilities; {int(frame['censored'].sum())} not yet started "
-            "(lower bounds, used as observed); median delay "
-            f"{frame['delay_years'].median():.1f} years"
-        ],
-    )
-
-
-@app.command("forecast-backcast")
-@_guard
-def forecast_backcast(db: DbOption = None, fmt: FormatOption = "table") -> None:
-    """Run the engine on 2015-2024 with the recorded magnet driver; report its errors."""
-    from derisk.forecast.backcast import backcast
-
-    _check_format(fmt)
-    frame = backcast(_store(db))
-    mape = frame.attrs["mape_mine_pct"]
-    emit(
-        frame,
-        fmt,
-        title="back-cast: world mine output (t REO) and China's magnet output (t magnet)",
-        notes=[
-            "model magnet output is a range: magnets hold 29-32.5 wt% rare earths",
-            f"mean absolute mine error over years with a driver: "
-            f"{'n/a' if mape is None else f'{mape:.1f}%'}; sources: "
-            f"{frame.attrs['sources']}",
-        ],
-    )
-
-
-@app.command("forecast-validate")
-@_guard
-def forecast_validate(
-    draws: Annotated[int, typer.Option(min=10, max=100_000)] = 200,
-    seed: Annotated[int, typer.Option(min=0)] = 1,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Exit 1 when a target is missed.")
-    ] = False,
-    set_: Annotated[
-        list[str] | None,
-        typer.Option("--set", help="dotted.path=value on the IEA-like preset (sensitivity)."),
-    ] = None,
-    db: DbOption = None,
-    fmt: FormatOption = "table",
-) -> None:
-    """Run an IEA-like setting; set its 2030 and 2035 figures beside the IEA's.
-
-    A report: it prints the comparison and exits 0 even when a target is missed (each
-    miss is named on stderr); --strict exits 1 on a miss, for CI.
-    """
-    from derisk.forecast.validate import validate
-
-    _check_format(fmt)
-    frame = validate(_store(db), draws=draws, seed=seed, sets=set_)
-    emit(
-        frame,
-        fmt,
-        title="validation: model (IEA-like setting) vs IEA outlook, magnet REEs",
-        notes=frame.attrs["notes"],
-        table_columns=[c for c in frame.columns if c != "source_id"],  # one id, in the notes
-    )
-    missed = frame.attrs["missed"]
-    for line in missed:
-        err_console.print(f"[red]missed target:[/] {escape(line)}", highlight=False)
-    if not missed:
-        err_console.print("all targets met", highlight=False)
-    if missed and strict:
-        raise typer.Exit(1)
+# -- forecast (commands in cli/forecast.py; imported here to keep their place in --help)
+from derisk.cli import forecast as _forecast  # noqa: E402,F401
 
 
 # -- report -----------------------------------------------------------------------------
@@ -513,20 +367,43 @@ def report(
     draws: Annotated[int, typer.Option(min=10, max=100_000)] = 500,
     seed: int = 1,
     db: DbOption = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="html (HTML + Markdown) or pdf (also a PDF)."),
+    ] = "html",
 ) -> None:
-    """Write the briefing: diagnosis, prognosis and sources, as HTML (offline) and Markdown.
+    """Write the briefing: key findings, diagnosis, prognosis and sources, as HTML (offline)
+    and Markdown; with --format pdf also a PDF printed from the HTML by headless Chromium.
 
     With --out FILE.html, only the diagnosis for the first bloc is written (one file).
     """
     from rich.progress import Progress
 
-    from derisk.report.briefing import DEFAULT_BLOCS, DEFAULT_SCENARIOS, write_briefing
+    from derisk.report.briefing import (
+        BRIEFING_FORMATS,
+        DEFAULT_BLOCS,
+        DEFAULT_SCENARIOS,
+        check_pdf,
+        write_briefing,
+        write_pdf,
+    )
     from derisk.report.html import write_report
 
+    if fmt not in BRIEFING_FORMATS:
+        raise InputError(
+            "unknown briefing format", column="--format", expected=" | ".join(BRIEFING_FORMATS),
+            found=fmt,
+        )  # fmt: skip
     blocs = tuple(bloc or DEFAULT_BLOCS)
     scenarios = tuple(scenario or DEFAULT_SCENARIOS)
+    single = out.suffix.lower() in (".html", ".htm")
+    if fmt == "pdf":
+        if single:
+            raise InputError("--format pdf prints the briefing: give --out a folder",
+                             column="--out", found=str(out))  # fmt: skip
+        check_pdf()  # before any forecast runs: say now that the PDF cannot be printed
     store = _store(db)
-    if out.suffix.lower() in (".html", ".htm"):
+    if single:
         path = write_report(store, out, bloc=blocs[0])
         console.print(f"report written to {path.resolve()}")
         return
@@ -543,6 +420,8 @@ def report(
             progress=lambda n: bar.advance(task, n),
         )  # fmt: skip
     console.print(f"briefing written to {html_path.resolve()} and {md_path.resolve()}")
+    if fmt == "pdf":
+        console.print(f"briefing printed to {write_pdf(html_path).resolve()}")
 
 
 def main() -> None:

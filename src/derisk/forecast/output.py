@@ -9,14 +9,19 @@ import json
 import os
 import shutil
 import threading
+import warnings
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
 from derisk.errors import InputError
-from derisk.forecast.summary import CRMA_MILESTONE, crma_check, series
+from derisk.forecast.summary import CRMA_MILESTONE, crma_check, ratio_quantiles, series
 
 
 def forecast_json(ds: xr.Dataset) -> str:
@@ -96,7 +101,8 @@ def forecast_tables(ds: xr.Dataset) -> list[tuple[str, pd.DataFrame]]:
                 "year_derisked_p90": v["p90"] or "never",
                 f"p_derisked_by_{last}": v["prob_by"][last],
                 "worst_shortfall_p50_t": w["p50_t"],
-                "worst_shortfall_p10_p90_t": f"{w['p10_t']:,.0f}-{w['p90_t']:,.0f}",
+                "worst_shortfall_p10_t": w["p10_t"],  # raw numbers: a CSV cell is one value
+                "worst_shortfall_p90_t": w["p90_t"],
                 "worst_shortfall_share_p50_pct": w["share_of_demand_p50_pct"],
             }
         )
@@ -149,31 +155,216 @@ def check_writable_target(out: Path) -> None:
             break
 
 
-def write_forecast(ds: xr.Dataset, out: Path) -> None:
-    """.nc keeps every draw; .csv and .parquet hold the P10/P50/P90 series (long format).
+#: What `--keep-draws` accepts besides a count: every draw.
+ALL_DRAWS = "all"
+KeepDraws = int | Literal["all"]
+#: zlib level 1 with the byte shuffle: lossless. Measured 2026-12 on the baseline, US,
+#: 2,000 draws (258 MB of arrays): level 1 -> 46.5 MB in 1.7 s, level 2 -> 45.4 MB,
+#: level 4 -> 49 MB (default chunks) at twice the time; without shuffle 55 MB. Higher
+#: levels buy a few per cent for much more time, so level 1.
+COMPRESSION = {"zlib": True, "complevel": 1, "shuffle": True}
+#: Chunks of about this many bytes, cut along the draw axis only (a reader who wants one
+#: draw, or the first N, reads whole draws). 10-1,000 draws a chunk made <3 % difference.
+CHUNK_BYTES = 4 * 1024 * 1024
+#: HDF5's own bytes per variable (headers, chunk index): a 2,000-draw summary-only file
+#: of 18 variables measured 224 kB against 151 kB of compressed arrays and attributes.
+HDF5_OVERHEAD = 4_000
+#: The quantiles of a summary-only file: those of series() and the tables (P10/P50/P90).
+SUMMARY_QUANTILES = (0.1, 0.5, 0.9)
 
+
+@dataclass(frozen=True)
+class ForecastFile:
+    """What `write_forecast` will put in ``out``, known before the (possibly long) write.
+
+    The CLI prints ``estimated_bytes`` before a large write and the real size after.
+    ``draws_kept`` is None for .csv and .parquet (they hold the P10/P50/P90 series).
+    """
+
+    out: Path
+    content: xr.Dataset | pd.DataFrame
+    draws_kept: int | None
+    raw_bytes: int
+    estimated_bytes: int
+
+    def describe(self) -> str:
+        """What the file holds, for the size note: '2,000 draws x 12 variables, 258 MB ...'."""
+        if not isinstance(self.content, xr.Dataset):
+            return f"the P10/P50/P90 series, {len(self.content):,} rows"
+        what = f"{self.draws_kept:,} draws" if self.draws_kept else "P10/P50/P90, no draws"
+        return (
+            f"{what} x {len(self.content.data_vars)} variables, "
+            f"{human_bytes(self.raw_bytes)} before compression"
+        )
+
+    def write(self) -> int:
+        """Write atomically (see write_atomically); return the size of the file written."""
+        content = self.content
+        if isinstance(content, xr.Dataset):
+            write_atomically(self.out, lambda tmp: _to_netcdf(content, tmp))
+        elif self.out.suffix == ".csv":
+            write_atomically(self.out, lambda tmp: content.to_csv(tmp, index=False))
+        else:
+            write_atomically(self.out, lambda tmp: content.to_parquet(tmp, index=False))
+        return self.out.stat().st_size
+
+
+def write_forecast(ds: xr.Dataset, out: Path, keep_draws: KeepDraws = ALL_DRAWS) -> int:
+    """Write the forecast to ``out`` (.nc, .csv or .parquet); return the file's size.
+
+    .nc holds ``keep_draws`` draws ("all", N = the first N, 0 = none: P10/P50/P90 along
+    the draw axis instead, see netcdf_content), compressed losslessly; .csv and .parquet
+    hold the P10/P50/P90 series (long format). The library keeps every draw by default
+    (the API's .nc download promises them); the CLI defaults to the summary.
     The file is written atomically (see write_atomically): a crash or a full disk never
     leaves a half-written result under ``out``, and an earlier result stays as it was.
     """
+    return plan_forecast_file(ds, out, keep_draws).write()
+
+
+def plan_forecast_file(
+    ds: xr.Dataset, out: Path, keep_draws: KeepDraws = ALL_DRAWS
+) -> ForecastFile:
+    """The file's content and its estimated size, without writing anything."""
     out = Path(out)
     check_output_path(out)
-    if out.suffix == ".nc":
-        plain = ds.copy()
-        plain.attrs = {
-            k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in ds.attrs.items()
-        }
-        write_atomically(out, lambda tmp: _to_netcdf(plain, tmp))
-        return
-    frame = pd.DataFrame.from_records(series(ds))
-    if out.suffix == ".csv":
-        write_atomically(out, lambda tmp: frame.to_csv(tmp, index=False))
+    if out.suffix != ".nc":
+        frame = pd.DataFrame.from_records(series(ds))
+        size = int(frame.memory_usage(deep=True).sum())
+        return ForecastFile(out, frame, None, size, size)
+    content = netcdf_content(ds, keep_draws)
+    kept = int(content.sizes.get("draw", 0))
+    raw, estimate = estimate_netcdf_bytes(content)
+    return ForecastFile(out, content, kept, raw, estimate)
+
+
+def check_keep_draws(keep_draws: KeepDraws, draws: int) -> int:
+    """``keep_draws`` as a count: "all" -> draws; a count above ``draws`` is refused."""
+    if keep_draws == ALL_DRAWS:
+        return draws
+    if isinstance(keep_draws, bool) or not isinstance(keep_draws, int) or keep_draws < 0:
+        raise InputError(
+            "must be 'all' or a number of draws",
+            column="--keep-draws",
+            expected="all, or a whole number >= 0",
+            found=str(keep_draws),
+        )
+    if keep_draws > draws:
+        raise InputError(
+            "is more than the draws run",
+            column="--keep-draws",
+            expected=f"at most {draws} (--draws)",
+            found=str(keep_draws),
+        )
+    return keep_draws
+
+
+def netcdf_content(ds: xr.Dataset, keep_draws: KeepDraws = ALL_DRAWS) -> xr.Dataset:
+    """The Dataset a .nc file holds: the first ``keep_draws`` draws, or the summary.
+
+    Summary (keep_draws 0): every variable with P10/P50/P90 along ``quantile`` in place
+    of ``draw`` (xarray's quantile, as series() takes them), plus china_free_share_pct,
+    the quantiles of the per-draw ratio (not a ratio of quantiles). A 2,000-draw run is
+    then well under a megabyte. Either way attrs["summary"] (JSON) is over all draws;
+    attrs "draws" is the draws run and "draws_kept" those in the file.
+    """
+    kept = check_keep_draws(keep_draws, int(ds.sizes["draw"]))
+    if kept:
+        content = ds.isel(draw=slice(0, kept))
     else:
-        write_atomically(out, lambda tmp: frame.to_parquet(tmp, index=False))
+        with warnings.catch_warnings():  # elements without demand (Pm, Sc) are all-NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            content = xr.Dataset(
+                {name: _quantiles(variable) for name, variable in ds.data_vars.items()},
+            )
+            share = ratio_quantiles(ds, "china_free_supply", "demand")
+        content["china_free_share_pct"] = share.assign_attrs(
+            units="%", long_name="China-free supply as a share of demand (per-draw ratio)"
+        )
+    content.attrs = {
+        **{k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in ds.attrs.items()},
+        "draws_kept": kept,
+        "file_content": "draws" if kept else "summary: P10/P50/P90 along quantile",
+    }
+    return content
+
+
+def _quantiles(variable: xr.DataArray) -> xr.DataArray:
+    """xarray's quantile along draw (NaN skipped, as series() has it), faster without NaN.
+
+    np.quantile gives the same numbers as xarray's nanquantile when there is no NaN, in
+    a third of the time (2,000 draws of primary_supply: 1.0 s against 2.4 s).
+    """
+    if "draw" not in variable.dims:
+        return variable
+    values = variable.values
+    if np.isnan(values).any():
+        return variable.quantile(list(SUMMARY_QUANTILES), dim="draw", keep_attrs=True)
+    axis = variable.dims.index("draw")
+    data = np.quantile(values, SUMMARY_QUANTILES, axis=axis)
+    dims = ("quantile", *(d for d in variable.dims if d != "draw"))
+    coords = {d: variable.coords[d] for d in dims[1:] if d in variable.coords}
+    return xr.DataArray(
+        data, dims=dims, coords={"quantile": list(SUMMARY_QUANTILES), **coords},
+        attrs=variable.attrs,
+    )  # fmt: skip
+
+
+def netcdf_encoding(content: xr.Dataset) -> dict[str, dict]:
+    """Per data variable: lossless zlib + shuffle, chunked along draw (COMPRESSION)."""
+    encoding = {}
+    for name, variable in content.data_vars.items():
+        if variable.ndim == 0 or 0 in variable.shape or variable.dtype.kind not in "fiu":
+            continue
+        encoding[name] = {**COMPRESSION, "chunksizes": _chunks(variable)}
+    return encoding
+
+
+def _chunks(variable: xr.DataArray) -> tuple[int, ...]:
+    shape = variable.shape
+    if "draw" not in variable.dims:
+        return shape
+    axis = variable.dims.index("draw")
+    per_draw = variable.dtype.itemsize * int(np.prod(shape)) // shape[axis]
+    rows = max(1, min(shape[axis], CHUNK_BYTES // max(per_draw, 1)))
+    return (*shape[:axis], rows, *shape[axis + 1 :])
+
+
+def estimate_netcdf_bytes(content: xr.Dataset) -> tuple[int, int]:
+    """(bytes of the arrays, estimated file size) for ``content`` with netcdf_encoding.
+
+    Compresses the first chunk of each variable as HDF5 will (shuffle, then zlib) and
+    scales it to the variable: draws are independent, so the first chunk is typical.
+    Coordinates and metadata are counted uncompressed.
+    """
+    encoding = netcdf_encoding(content)
+    raw = estimate = sum(int(v.nbytes) for v in content.coords.values())
+    for name, variable in content.data_vars.items():
+        raw += int(variable.nbytes)
+        if name not in encoding:
+            estimate += int(variable.nbytes)
+            continue
+        chunk = variable.values[tuple(slice(0, n) for n in encoding[name]["chunksizes"])]
+        shuffled = np.ascontiguousarray(chunk).view(np.uint8).reshape(-1, chunk.itemsize).T
+        packed = len(zlib.compress(shuffled.tobytes(), COMPRESSION["complevel"]))
+        estimate += int(variable.nbytes * packed / max(chunk.nbytes, 1))
+    attrs = sum(len(str(v)) for v in content.attrs.values())
+    overhead = HDF5_OVERHEAD * (len(content.data_vars) + len(content.coords))
+    return raw + attrs, estimate + attrs + overhead
+
+
+def human_bytes(size: int) -> str:
+    """'46 MB', '850 kB', '1.2 GB': decimal units, as file managers show them."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+    return f"{size} B"
 
 
 def _to_netcdf(ds: xr.Dataset, path: Path) -> None:
     try:
-        ds.to_netcdf(path)
+        ds.to_netcdf(path, engine="netcdf4", encoding=netcdf_encoding(ds))
     except RuntimeError as err:
         # The netCDF library reports a failed write (a full disk) as "NetCDF: HDF error".
         full = shutil.disk_usage(path.parent).free < 1024 * 1024

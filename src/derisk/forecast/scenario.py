@@ -14,13 +14,24 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from derisk import vocabulary
 from derisk.errors import InputError
 
 PRESET_DIR = Path(__file__).with_name("presets")
-END_USES = ("ev", "wind", "industrial_motors", "consumer_electronics", "defence", "other")
+#: The end uses the model has (its demand paths are the IEA's EV, wind and other uses;
+#: industrial motors, consumer electronics and defence are inside 'other').
+END_USES = ("ev", "wind", "other")
+#: Facility statuses (the facilities table's choices): keys of success_probability.
+FACILITY_STATUSES = ("operating", "construction", "planned", "cancelled")
 MAGNET_ELEMENTS = ("Nd", "Pr", "Dy", "Tb")
 #: The model's element axis: the magnet rare earths first, then the other 13 rare earths.
 #: Pm has no ore (it does not occur in mined deposits) and Sc is not in the dataset's
@@ -91,12 +102,18 @@ class Demand(Strict):
         )
     )
 
-    @model_validator(mode="after")
-    def _known_end_uses(self) -> Demand:
-        for name in list(self.multiplier) + list(self.substitution):
-            if name not in END_USES:
-                raise ValueError(f"unknown end use {name!r}; expected one of {END_USES}")
-        return self
+    _end_uses = field_validator("multiplier", "substitution")(
+        lambda v: _known_keys(v, END_USES, "end use")
+    )
+
+
+def _known_keys(mapping: dict[str, Any], known: tuple[str, ...], what: str) -> dict[str, Any]:
+    """Refuse a key the model would never read (a typo would otherwise do nothing)."""
+    unknown = [k for k in mapping if k not in known]
+    if unknown:
+        hint = " (industrial motors, electronics, defence: 'other')" if known == END_USES else ""
+        raise ValueError(f"unknown {what} {', '.join(map(repr, unknown))}; expected {known}{hint}")
+    return mapping
 
 
 class Intensity(Strict):
@@ -122,6 +139,10 @@ class Pipeline(Strict):
     #: New magnet lines come with metal/alloy lines of their own tonnage (an assumption
     #: for build-out scenarios; only two rows in the data state one).
     integrated_metal: bool = False
+
+    _statuses = field_validator("success_probability")(
+        lambda v: _known_keys(v, FACILITY_STATUSES, "facility status")
+    )
 
 
 class ExportControl(Strict):
@@ -183,11 +204,15 @@ class Recycling(Strict):
     #: recycling, capacity built to match: an assumption) and supply it China-free.
     processing: Literal["chain", "short_loop"] = "chain"
 
+    _end_uses = field_validator("lifetimes")(lambda v: _known_keys(v, END_USES, "end use"))
+
 
 class Stockpile(Strict):
     tonnes: dict[str, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
     release: Literal["shortfall", "none"] = "shortfall"
     source: str = "assumption: no public stockpile volumes in the dataset"
+
+    _elements = field_validator("tonnes")(lambda v: _known_keys(v, ELEMENTS, "element"))
 
 
 class Scenario(Strict):
@@ -298,7 +323,7 @@ def _resolve(
     key = str(path.resolve())
     if key in seen:
         raise InputError("scenario extends itself", file=str(path), found=" -> ".join((*seen, key)))
-    data = _read_yaml(path)
+    data = expand_short_forms(_read_yaml(path), f"{path.name}: a plain number, no source given")
     base_name = data.get("extends")
     if base_name is not None and not isinstance(base_name, str):
         raise InputError(
@@ -315,10 +340,17 @@ def _resolve(
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """Deep merge: mappings merge key by key, anything else is replaced."""
+    """Deep merge: mappings merge key by key, anything else is replaced.
+
+    A distribution that names its `dist` is a new distribution and replaces the one it
+    extends whole: a uniform's low and high must not linger under a fixed value (or a
+    number, once short_form expanded it). Without `dist`, its keys edit the inherited
+    one (`{high: 0.1}` widens a uniform).
+    """
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        whole = isinstance(value, dict) and "dist" in value
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and not whole:
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -356,29 +388,59 @@ def apply_set(data: dict[str, Any], assignment: str) -> dict[str, Any]:
                     found=f"{key} is {type(node[key]).__name__}",
                 )
         node = node[key]
-    leaf = node.get(keys[-1])
-    is_dist = (isinstance(leaf, dict) and "dist" in leaf) or _field_is_dist(keys)
-    if is_dist and isinstance(value, int | float) and not isinstance(value, bool):
-        # `--set recycling.collection_rate=0.5` fixes an uncertain parameter at 0.5.
-        value = {"dist": "fixed", "value": float(value), "source": "user --set"}
     node[keys[-1]] = value
+    # `--set recycling.collection_rate=0.5` fixes an uncertain parameter at 0.5.
+    return expand_short_forms(out, SET_SOURCE)
+
+
+#: The source of a number given by `--set` where a distribution is expected.
+SET_SOURCE = "user --set"
+
+
+def short_form(value: object, source: str) -> object:
+    """A plain number where a distribution (Dist) is expected means that number, fixed.
+
+    The one home of the rule for scenario files and `--set` alike, so that
+    `collection_rate: 0.6` in YAML and `--set recycling.collection_rate=0.6` give the
+    same scenario; ``source`` says where the number came from (none was cited).
+    Anything else is returned as it is, for the model to accept or reject.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"dist": "fixed", "value": float(value), "source": source}
+    return value
+
+
+def expand_short_forms(data: Any, source: str, model: type[BaseModel] | None = None) -> Any:
+    """``data`` (a scenario mapping as read) with short_form applied at every Dist field.
+
+    Walks the model's fields (mappings of end uses, lists of controls included); values
+    of the wrong shape are left for validation to report with their path.
+    """
+    model = model or Scenario
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key, value in data.items():
+        field = model.model_fields.get(key) if isinstance(key, str) else None
+        if field is not None:
+            out[key] = _expand(value, field.annotation, source)
     return out
 
 
-def _field_is_dist(keys: list[str]) -> bool:
-    """Whether a dotted path names a Dist field (set or not in the YAML), by the schema."""
-    model: Any = Scenario
-    for i, key in enumerate(keys):
-        field = getattr(model, "model_fields", {}).get(key)
-        if field is None:
-            return False
-        annotation = field.annotation
-        if i == len(keys) - 1:
-            return annotation is Dist
-        if getattr(annotation, "__origin__", None) is dict and i == len(keys) - 2:
-            return annotation.__args__[1] is Dist  # e.g. demand.multiplier.ev
-        model = annotation
-    return False
+def _expand(value: Any, annotation: Any, source: str) -> Any:
+    target = _unwrap(annotation)
+    if target is Dist:
+        return short_form(value, source)
+    origin = get_origin(target)
+    if origin is dict and isinstance(value, dict):
+        inner = get_args(target)[1]
+        return {k: _expand(v, inner, source) for k, v in value.items()}
+    if origin is list and isinstance(value, list):
+        inner = get_args(target)[0]
+        return [_expand(v, inner, source) for v in value]
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return expand_short_forms(value, source, target)
+    return value
 
 
 def load_scenario(name_or_file: str, sets: list[str] | None = None) -> Scenario:
@@ -389,26 +451,41 @@ def load_scenario(name_or_file: str, sets: list[str] | None = None) -> Scenario:
             data = apply_set(data, assignment)
         return Scenario.model_validate(data)
     except ValidationError as err:
-        errors = err.errors()
-        first = errors[0]
-        branch = next((i for i, p in enumerate(first["loc"]) if _is_branch(p)), None)
-        if branch is not None:
-            # A union (delay_years: 'empirical' or a Dist): report the branch that got furthest.
-            prefix = first["loc"][:branch]
-            first = max((e for e in errors if e["loc"][:branch] == prefix), key=_reach)
-        path = ".".join(str(p) for p in first["loc"] if not _is_branch(p))
-        message = first["msg"]
-        if first.get("type") == "value_error":
-            message = message.removeprefix("Value error, ")
-        raise InputError(
-            message,
-            file=origin,
-            column=path or "(scenario)",
-            expected=_expected(first),
-            found=_found(first),
-        ) from None
+        raise _scenario_error(err, origin) from None
     except RecursionError:
         raise InputError("scenario nested too deeply", file=origin) from None
+
+
+#: What a distribution field takes (docs/SCENARIOS.md, "Distributions").
+DIST_EXPECTED = "a number (a fixed value) or a distribution {dist: ..., source: ...}"
+
+
+def _scenario_error(err: ValidationError, origin: str) -> InputError:
+    """The first problem as one InputError: the file, the field's dotted path, what fits."""
+    errors = err.errors()
+    first = errors[0]
+    branch = next((i for i, p in enumerate(first["loc"]) if _is_branch(p)), None)
+    if branch is not None:
+        # A union (delay_years: 'empirical' or a Dist): report the branch that got furthest.
+        prefix = first["loc"][:branch]
+        first = max((e for e in errors if e["loc"][:branch] == prefix), key=_reach)
+    loc = tuple(p for p in first["loc"] if not _is_branch(p))
+    message, expected = first["msg"], _expected(first)
+    if first.get("type") == "value_error":
+        message = message.removeprefix("Value error, ")
+    elif first.get("type") == "missing":
+        expected = _description_at(loc) or expected
+    elif _annotation_at(loc) is Dist and first.get("type") in _SHAPE_ERRORS:
+        literal = (first.get("ctx") or {}).get("expected")  # delay_years: 'empirical'
+        message = "not a distribution"
+        expected = f"{literal}, or {DIST_EXPECTED}" if literal else DIST_EXPECTED
+    path = ".".join(map(str, loc))
+    return InputError(
+        message, file=origin, column=path or "(scenario)", expected=expected, found=_found(first)
+    )
+
+
+_SHAPE_ERRORS = ("model_type", "dict_type", "model_attributes_type", "literal_error")
 
 
 def _is_branch(part: int | str) -> bool:
@@ -474,6 +551,14 @@ _SHORT_REPR.maxstring = _SHORT_REPR.maxother = 60
 
 def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
     """The field names the model allows at ``loc`` (dict keys and list indices skipped)."""
+    annotation = _annotation_at(loc)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _annotation_at(loc: tuple[int | str, ...]) -> Any:
+    """The model's (unwrapped) type at ``loc``: a model, Dist, dict[...]...; None if none."""
     annotation: Any = Scenario
     for part in loc:
         annotation = _unwrap(annotation)
@@ -481,15 +566,21 @@ def _fields_at(loc: tuple[int | str, ...]) -> list[str]:
             annotation = get_args(annotation)[-1]  # part is a key or an index
             continue
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
-            return []
+            return None
         field = annotation.model_fields.get(str(part))
         if field is None:
-            return []
+            return None
         annotation = field.annotation
-    annotation = _unwrap(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return list(annotation.model_fields)
-    return []
+    return _unwrap(annotation)
+
+
+def _description_at(loc: tuple[int | str, ...]) -> str | None:
+    """A field's own description (Dist.source: "source id, or 'assumption: why'")."""
+    model = _annotation_at(loc[:-1])
+    if loc and isinstance(model, type) and issubclass(model, BaseModel):
+        field = model.model_fields.get(str(loc[-1]))
+        return None if field is None else field.description
+    return None
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -40,7 +40,7 @@ ABSOLUTE = re.compile(
     re.IGNORECASE,
 )
 NOT_ABSOLUTE = re.compile(
-    r"\b(?:near|nearly|almost|virtually|practically|close to)[- ]"
+    r"\b(?:near|nearly|almost|virtually|practically|essentially|close to)[- ]"
     r"(?:total|complete|all|the entire|a monopoly|monopoly)",
     re.IGNORECASE,
 )
@@ -233,6 +233,7 @@ def _absolute(claim: object, ctx: _Context) -> Slip | None:
     history = year is not None and year <= ctx.latest_year - HISTORY_YEARS
     if (
         not _has_percent(claim)
+        and not HEAVY_WORD.search(text)  # China does separate ~all heavy rare earths
         and ABSOLUTE.search(text)
         and not NOT_ABSOLUTE.search(text)
         and not history

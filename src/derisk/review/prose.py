@@ -66,9 +66,13 @@ def subject(claim: object) -> str:
         entities.sort(key=lambda e: e.kind != "company")
     elif metric == "facility_status":  # the status of a plant, not of its country
         entities.sort(key=lambda e: e.kind != "facility")
+    else:  # the party named nearest before the figure: "... Japan ... China's nine in ten"
+        entities = _nearest_first(claim, entities)
     name = entities[0].name if entities else "its"
     stage = getattr(claim, "stage", None)
     template = METRIC_PHRASES.get(metric, "the figure for {e}")
+    if metric == "policy_event" and re.search(r"\btariffs?\b", getattr(claim, "text", ""), re.I):
+        template = "the tariff"  # a tariff rate, not an export control
     if stage and _HEAVY.search(getattr(claim, "text", "")):
         stage = f"heavy rare-earth {stage}"
     text = template.format(e=name, stage=f"{stage} " if stage else "")
@@ -150,6 +154,22 @@ def bottom_line(found: Findings) -> str:
         what = "figures it gives" if any(_has_figure(c) for c in found.held) else "facts it states"
         first = f"Sound on the {what}: {held} {verb} out against the record"
     return f"{first}. {gaps}"
+
+
+def _nearest_first(claim: object, entities: list) -> list:
+    """Entities ordered by how near before the claim's figure they are named (those named
+    after it, or not found in the text, keep their order at the end)."""
+    text = getattr(claim, "text", "")
+    q = getattr(claim, "quantity", None)
+    at = text.find(q.text) if q is not None and getattr(q, "text", "") else -1
+    if at < 0:
+        return entities
+
+    def distance(e: object) -> int:
+        pos = text.rfind(getattr(e, "name", ""), 0, at)
+        return at - pos if pos >= 0 else len(text) + 1
+
+    return sorted(entities, key=distance)
 
 
 def _has_figure(claim: object) -> bool:

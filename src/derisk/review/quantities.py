@@ -432,7 +432,7 @@ def _found(st: _Parse) -> _Found:
         approx=st.approx,
         bound=st.bound,
         basis=basis,
-        per=st.per,  # type: ignore[arg-type]  # may be a match; see `_Parse.per`
+        per=st.per if isinstance(st.per, str) else None,  # a price match is no rate
     )
     return _Found(st.start, st.pos, q, st.noun)
 

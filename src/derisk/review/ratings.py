@@ -152,6 +152,8 @@ RISK_PATTERNS: dict[str, re.Pattern] = {
         r"prices? (?:fell|fall|falls|dropped|drop|collapsed|crashed|slumped|plunged|"
         r"could fall|may fall|might fall)",
         r"volatil\w*",
+        r"prices? (?:rose|soared|spiked|jumped|doubled|tripled|surged|rallied)",
+        r"price (?:spikes?|surges?|jumps?|shocks?)",
         r"oversupply",
         r"dumping",
         r"price floors?",
@@ -159,7 +161,12 @@ RISK_PATTERNS: dict[str, re.Pattern] = {
         r"fell by",
     ),
     "policy": _risk(
-        r"export (?:controls?|bans?|restrictions?|licen[cs]\w*|quotas?)",
+        r"export (?:controls?|bans?|restrictions?|licen[cs]\w*|quotas?|curbs?)",
+        r"(?:control|entity|watch) lists?",
+        r"licen[cs]es? (?:are |were )?(?:required|needed)",
+        r"need(?:s|ed)? (?:a |Chinese )?licen[cs]es?",
+        r"dual-use (?:ban|controls?|items)",
+        r"curbs? on",
         r"quotas?\b",
         r"tariffs?",
         r"polic(?:y|ies) (?:risk|change|shift|reversal|uncertainty)",

@@ -33,7 +33,15 @@ STAGES = (
     ("separation", re.compile(r"\b(?:refin\w*|process\w*|separat\w*|midstream)\b", re.I)),
     ("magnet", re.compile(r"\bmagnets?\b(?![- ]rare)", re.I)),
 )
-GROUP_FOR = {"mining": "all REE (REO)", "separation": "all REE", "magnet": ""}
+
+
+def group_label(stage: str) -> str:
+    """The stage_shares group label read for a stage (any magnet row counts)."""
+    if stage == "mining":
+        return "all REE (REO)"
+    return "all REE" if stage == "separation" else ""
+
+
 #: China holds a stage when its share on record is at least this.
 HALF = 50.0
 #: Two stages "differ" for the caveat when their shares are this many points apart.
@@ -66,7 +74,7 @@ def _latest_on_record(
     facts: FactBase, stage: str, article_date: dt.date | None
 ) -> tuple[float, int, Evidence] | None:
     """China's newest dated share at a stage that was on record at the article's date."""
-    label = GROUP_FOR[stage]
+    label = group_label(stage)
     rows = facts.tables["stage_shares"]
     rows = rows[
         (rows["stage"] == stage)

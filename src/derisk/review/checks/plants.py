@@ -24,6 +24,7 @@ import re
 import pandas as pd
 
 from derisk import vocabulary
+from derisk.review.checks.production import PART_YEAR
 from derisk.review.evidence import Evidence
 from derisk.review.facts import FactBase
 from derisk.review.match import AMOUNT_TOLERANCE, Result, unmatched
@@ -178,6 +179,10 @@ def _capacity(
     row_output = "production" in unit and "not nameplate" in unit
     if claims_capacity and row_output and not re.search(r"produc|output|mined", text):
         return unmatched((ev,), f"article gives a capacity; the row records output ({r['unit']})")
+    if PART_YEAR.search(claim.text) and "t/yr" in unit:  # type: ignore[attr-defined]
+        # "NdPr output in the December quarter fell to 1,904 t" is not a year's capacity
+        why = f"article gives a part-year figure; the row is per year ({r['unit']})"
+        return unmatched((ev,), why)
     if getattr(q, "basis", None) == "element" and r.get("basis") == "oxide":
         return unmatched((ev,), "article gives tonnes of element; the row holds tonnes of oxide")
     return _compare(q, r, ev, article_date)

@@ -49,9 +49,10 @@ def figure_subject(claim: object, countries: list[str]) -> tuple[list[str], bool
 
 
 #: A period that is not a calendar year: a quarter, a half or a fiscal year.
-_PART_YEAR = re.compile(
+PART_YEAR = re.compile(
     r"\b(?:quarter|quarterly|three months|six months|half[- ]year|first half|second half|"
-    r"H[12]|Q[1-4]|year to (?:June|March|September)|fiscal|financial year|FY\s?\d{2,4})\b",
+    r"H[12]|Q[1-4]|year to (?:" + "|".join(vocabulary.MONTHS) + r")|fiscal|financial year|"
+    r"FY\s?\d{2,4})\b",
     re.IGNORECASE,
 )
 #: Volumes that change hands, not volumes produced.
@@ -97,7 +98,7 @@ def production_basis(claim: object, table: str) -> str | None:
     group = claim_group(claim)
     if group != vocabulary.FALLBACK_GROUP:
         return f"the figure is for {group}; {table.replace('_', ' ')} holds all rare earths (t REO)"
-    if _PART_YEAR.search(text):
+    if PART_YEAR.search(text):
         return "the figure is for part of a year or a fiscal year, not a calendar year"
     if table == "mine_production" and _TRADED.search(text):
         return "the figure is a traded or contracted volume, not output"
