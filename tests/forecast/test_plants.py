@@ -21,7 +21,13 @@ from derisk.forecast.inputs import (
     ModelInputs,
 )
 from derisk.forecast.plants import PRODUCTS
-from derisk.forecast.scenario import ELEMENTS, MODEL_STAGES, REGIONS, load_scenario
+from derisk.forecast.scenario import (
+    ELEMENTS,
+    MAGNET_ELEMENTS,
+    MODEL_STAGES,
+    REGIONS,
+    load_scenario,
+)
 
 DY, TB = ELEMENTS.index("Dy"), ELEMENTS.index("Tb")
 LO, HI = MAGNET_RE_CONTENT
@@ -225,3 +231,82 @@ def test_unconvertible_mrec_and_feed_rows_are_skipped_not_invented(inputs) -> No
     assert "not separation capacity" in by_name["Kalgoorlie Rare Earths Processing Facility"]
     silmet = _plant(inputs, "Silmet")
     assert silmet.product == "ndpr" and silmet.deposit_assumed and silmet.capacity_low > 0
+
+
+# -- magnet-element capacities, target years, operating plants outside the IEA base ------
+def _eu_separation(inputs, year: int) -> np.ndarray:
+    """EU separation capacity (t element per ELEMENTS) in ``year``: every plant succeeds."""
+    from derisk.forecast.model import capacities, demand
+    from derisk.forecast.sampling import draw_parameters
+
+    sets = [
+        "pipeline.on_time=true",
+        "pipeline.success_probability={planned: 1.0, "
+        "construction: 1.0, operating: 1.0, cancelled: 0.0}",
+    ]
+    scenario = load_scenario("baseline", sets)
+    draws = draw_parameters(scenario, inputs, "US", 2, seed=1)
+    cap, _ = capacities(inputs, draws, scenario, demand(inputs, draws, scenario).sum(axis=1))
+    sep, eu = MODEL_STAGES.index("separation"), REGIONS.index("EU")
+    return cap[0, sep, eu, :, list(inputs.years).index(year)]
+
+
+@pytest.mark.parametrize("fragment", ["La Rochelle", "Phalaborwa", "White Mesa Mill Phase 2"])
+def test_magnet_reo_and_ndpr_capacities_carry_no_co_products(inputs, rows, fragment) -> None:
+    """A capacity stated as magnet REO or NdPr oxide is the magnet elements themselves:
+    converted back to oxide it is the row's value, and no La, Ce ... is added on top."""
+    row = _row(rows, fragment)
+    assert "magnet reo" in row["unit"].lower() or "ndpr" in row["unit"].lower()
+    plant = _plant(inputs, fragment)
+    n = len(MAGNET_ELEMENTS)  # Nd, Pr, Dy, Tb lead ELEMENTS
+    assert not plant.element_share[n:].any(), plant.element_share[n:]
+    tonnes = plant.capacity_low * plant.element_share[:n]
+    oxide = sum(t / OXIDE_TO_ELEMENT[e] for t, e in zip(tonnes, ELEMENTS[:n], strict=True))
+    assert oxide == pytest.approx(row["value"])
+
+
+def test_la_rochelle_adds_no_lanthanum_or_cerium_to_eu_separation(inputs) -> None:
+    silmet = _plant(inputs, "Silmet")
+    la, ce = ELEMENTS.index("La"), ELEMENTS.index("Ce")
+    cap = _eu_separation(inputs, 2040)
+    # Silmet (light-REE products, stated for all its light rare earths) is the EU's only
+    # La/Ce: Caremag states its NdPr and Dy+Tb, La Rochelle its magnet REO.
+    assert cap[la] == pytest.approx(silmet.capacity_low * silmet.element_share[la])
+    assert cap[ce] == pytest.approx(silmet.capacity_low * silmet.element_share[ce])
+
+
+def test_a_target_capacity_is_reached_no_earlier_than_its_target_year(inputs, rows) -> None:
+    from derisk.forecast.model import _online_tonnes
+    from derisk.forecast.sampling import draw_parameters
+
+    row = _row(rows, "La Rochelle")
+    target = int(re.search(r"target by (\d{4})", row["unit"]).group(1))
+    assert row["status"] == "operating" and row["actual_start_year"] < target
+    plant = _plant(inputs, "La Rochelle")
+    assert plant.target_year == target
+    scenario = load_scenario("baseline")
+    draws = draw_parameters(scenario, inputs, "EU27", 3, seed=1)
+    i = inputs.facilities.index(plant)
+    online = _online_tonnes(inputs, draws, scenario.pipeline, i)
+    years = list(inputs.years)
+    before = [years.index(y) for y in range(int(row["actual_start_year"]), target)]
+    assert (online[:, before] < plant.capacity_low).all()
+    assert (np.diff(online[:, before], axis=1) > 0).all()  # ramping up, not flat
+    assert online[:, years.index(target)] == pytest.approx(plant.capacity_low)
+
+
+def test_operating_plant_in_a_region_without_base_output_is_counted(inputs) -> None:
+    """Silmet runs in the EU, whose IEA 2024 refining base is zero: it is not inside any
+    base figure, so its capacity must be added (it was dropped as 'in the base')."""
+    eu = REGIONS.index("EU")
+    assert not inputs.refining_base[eu].any()
+    silmet = _plant(inputs, "Silmet")
+    assert silmet.status == "operating" and silmet.stage == "separation"
+    plants = [
+        p
+        for p in inputs.facilities
+        if p.region == "EU" and p.stage == "separation" and p.status != "cancelled"
+    ]
+    assert silmet in plants
+    magnet = sum(p.capacity_low * p.element_share[:4].sum() for p in plants)
+    assert _eu_separation(inputs, 2040)[:4].sum() == pytest.approx(magnet)

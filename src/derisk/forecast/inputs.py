@@ -127,6 +127,9 @@ class Facility:
     #: The plant whose start and capacity draws this one shares (an integrated plant's
     #: own metal line moves with its magnet line); "" draws its own.
     companion_of: str = ""
+    #: The year the row's unit states its capacity for ("target by 2030"; NaN: none): the
+    #: plant reaches nameplate no earlier than this year (model._online_tonnes).
+    target_year: float = float("nan")
 
 
 @dataclass

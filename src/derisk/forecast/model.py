@@ -112,23 +112,30 @@ def capacities(
 def _add_plants(cap: np.ndarray, inputs: ModelInputs, draws: Draws, scenario: Scenario) -> None:
     """Add the pipeline's plants to `cap`, online by their drawn start and ramp.
 
+    A mine or separation plant operating by the base year is inside the IEA 2024
+    mining/refining figures and is not added again, but only where that region and stage
+    has a base figure: where the IEA counts no output there (the EU's refining: Silmet),
+    nothing of the plant is in the base and it is added like any other.
+
     Plants are summed per (stage, region) in one contraction over the plant axis, not
     one by one (the per-plant loop was a fifth of a run's time).
     """
     pipe = scenario.pipeline
+    base = (inputs.mining_base, inputs.refining_base)
     groups: dict[tuple[int, int], list[int]] = {}
     for i, plant in enumerate(inputs.facilities):
-        s = MODEL_STAGES.index(plant.stage)
+        s, r = MODEL_STAGES.index(plant.stage), REGIONS.index(plant.region)
         in_base = (
             s <= 1
             and plant.status == "operating"
             and (not np.isfinite(plant.actual) or plant.actual <= BASE_YEAR)
+            and bool(np.any(base[s][r] > 0))
         )
         if in_base:
             continue  # already inside the IEA 2024 mining/refining figures
         if plant.derived == INTEGRATED_ASSUMED and not pipe.integrated_metal:
             continue
-        groups.setdefault((s, REGIONS.index(plant.region)), []).append(i)
+        groups.setdefault((s, r), []).append(i)
     for (s, r), members in groups.items():
         tonnes = np.stack([_online_tonnes(inputs, draws, pipe, i) for i in members], axis=1)
         shares = np.stack([inputs.facilities[i].element_share for i in members])  # (plant, e)
@@ -136,10 +143,24 @@ def _add_plants(cap: np.ndarray, inputs: ModelInputs, draws: Draws, scenario: Sc
 
 
 def _online_tonnes(inputs: ModelInputs, draws: Draws, pipe: Pipeline, i: int) -> np.ndarray:
-    """Plant i's capacity online (draw, year): drawn nameplate x its ramp from its start."""
-    online = online_fraction(
-        inputs.years, draws.start_year[:, i], pipe.ramp_up_years, pipe.ramp_shape
-    )
+    """Plant i's capacity online (draw, year): drawn nameplate x its ramp from its start.
+
+    A capacity stated for a later year (Facility.target_year, "target by 2030") is not
+    online at the start: its ramp runs over max(ramp_up_years, target - start + 1) years,
+    so in each draw it reaches nameplate in the target year, or ramp_up_years after a
+    start late enough that the scenario's ramp ends after the target, never earlier. The
+    ramp's shape is the scenario's (ramp.online_fraction).
+    """
+    start = draws.start_year[:, i]
+    target = inputs.facilities[i].target_year
+    if not np.isfinite(target):
+        online = online_fraction(inputs.years, start, pipe.ramp_up_years, pipe.ramp_shape)
+        return online * draws.capacity[:, i][:, None]
+    online = np.zeros((len(start), len(inputs.years)))
+    for begins in np.unique(start[np.isfinite(start)]):
+        rows = start == begins
+        ramp = max(float(pipe.ramp_up_years), target - begins + 1.0)
+        online[rows] = online_fraction(inputs.years, start[rows], ramp, pipe.ramp_shape)
     return online * draws.capacity[:, i][:, None]
 
 

@@ -4,7 +4,12 @@ A row of `facilities` states its capacity in whatever unit its source used (t RE
 oxide, t Dy/Tb, t magnets, t concentrate ...). The model needs t of contained element per
 year on the right elements: a Dy/Tb circuit adds Dy and Tb, not Nd and Pr; a magnet plant
 adds the magnet mix; a rare-earth-free magnet plant adds no rare earths at all (it is
-substitution capacity); a company-wide total must not be added on top of its plants. Each
+substitution capacity); a company-wide total must not be added on top of its plants. A
+capacity stated as magnet elements (magnet REO, NdPr, Dy/Tb) is those elements only: the
+ore's co-products (La, Ce ...) are added only to a capacity stated for a whole ore's
+rare earths (total or mixed REO, all light-REE products, a mine). A capacity the row's
+unit states as a target for a later year ("target by 2030") is reached in that year
+(Facility.target_year; model._online_tonnes ramps to it). Each
 plant's ore is the USGS composition of its own deposit where the store has it, else of a
 deposit of the same ore type, else of its region's representative deposit; the last two
 are flagged as assumptions on the plant. Rows that cannot be converted are listed with the
@@ -34,8 +39,10 @@ from derisk.forecast.scenario import ELEMENTS, MAGNET_ELEMENTS
 #: What a plant makes (Facility.product), and so which elements its capacity sits on.
 PRODUCTS = {
     "ore": "mined rare earths in the ore's proportions (all elements)",
-    "magnet_mix": "separated or metal magnet rare earths, in the ore's or the stated mix",
-    "ndpr": "Nd and Pr only (light-REE separation lines, NdPr metal)",
+    "magnet_mix": "separated or metal magnet rare earths, in the ore's or the stated mix; "
+    "co-products only where the capacity is a total REO",
+    "ndpr": "Nd and Pr only (light-REE separation lines, NdPr metal); co-products only "
+    "where the capacity is all light-REE products",
     "hree": "Dy and Tb only (heavy-REE circuits, heavy-REE mines)",
     "ndfeb": "NdFeB magnets or magnet alloy: the magnet demand mix of Nd, Pr, Dy, Tb",
     "substitute": "rare-earth-free magnets: substitution capacity, no rare-earth supply",
@@ -116,6 +123,8 @@ NDPR_SHARE = re.compile(r"NdPr:TREO\s+(\d+(?:\.\d+)?)\s*%")
 REE_FREE = re.compile(r"(?<![\w-])(REE|rare[- ]earth)-free", re.IGNORECASE)
 FEED = re.compile(r"\bfeed\b|throughput|processed", re.IGNORECASE)
 COMPANY_TOTAL = re.compile(r"company total incl\.?\s*([^)]+)\)", re.IGNORECASE)
+#: A unit that states its capacity for a later year: "target by 2030", "(by 2026)".
+TARGET_YEAR = re.compile(r"\bby\s+(?:end[- ]?)?((?:19|20)\d\d)\b", re.IGNORECASE)
 NOT_FOUND = "capacity not found in the source"
 ASSUMPTIONS = {
     "facility_deposit": "a plant's ore is its own deposit's USGS composition where the store "
@@ -134,7 +143,14 @@ ASSUMPTIONS = {
     "light_ree_products": "t/yr of separated light-REE products (no basis) are t REO of "
     "the feed's La-Sm fraction (estimate)",
     "ndpr_lines": "an NdPr line separates Nd and Pr only (Dy/Tb need a heavy circuit, a "
-    "separate row); its co-products come in its ore's proportions",
+    "separate row); its stated NdPr is the whole capacity: the ore's co-products are not "
+    "added on top of it (no source states them)",
+    "magnet_reo": "a capacity stated as magnet REO is Nd, Pr, Dy and Tb oxide in the ore's "
+    "Nd:Pr:Dy:Tb, with no co-products on top (only a total-REO capacity carries them)",
+    "target_year": "a capacity the row's unit states for a later year ('target by 2030') "
+    "is reached in that year, not at the start: it ramps from the start year to it "
+    "(model._online_tonnes); notes are not read for it (their 'by <year>' figures are "
+    "often partial or other tonnages)",
 }
 
 
@@ -218,12 +234,17 @@ def _per_magnet(element: np.ndarray) -> np.ndarray:
     return element / magnet if magnet else np.zeros_like(element)
 
 
-def _ndpr_share(profile: Profile, with_coproducts: bool) -> np.ndarray:
-    """Nd and Pr in the ore's ratio (sum 1); Dy/Tb 0; co-products per t NdPr if kept."""
-    element = profile.element.copy()
+def _magnet_only(share: np.ndarray) -> np.ndarray:
+    """A share with its co-products removed: a capacity stated as magnet elements."""
+    out = share.copy()
+    out[N_MAGNET:] = 0.0
+    return out
+
+
+def _ndpr_share(profile: Profile) -> np.ndarray:
+    """Nd and Pr in the ore's ratio (sum 1); Dy, Tb and the co-products 0."""
+    element = _magnet_only(profile.element)
     element[[DY, TB]] = 0.0
-    if not with_coproducts:
-        element[N_MAGNET:] = 0.0
     return element / element[[ND, PR]].sum()
 
 
@@ -361,7 +382,7 @@ def _by_ndpr(value: float, low: str, stage: str, profile: Profile) -> Converted:
     """NdPr oxide, NdPr-equivalent or NdPr metal capacity."""
     dep = profile.deposit
     if "metal" in low:
-        share = _ndpr_share(profile, with_coproducts=False)
+        share = _ndpr_share(profile)
         return Converted(
             value, value, "ndpr", share, f"NdPr metal as metal; Nd:Pr as {dep}", profile
         )
@@ -371,21 +392,24 @@ def _by_ndpr(value: float, low: str, stage: str, profile: Profile) -> Converted:
         total = element / (magnet[[ND, PR]].sum() / magnet.sum())
         basis = f"NdPr-eq. oxide x Nd/Pr factors / NdPr share of {dep}'s magnet REE"
         return Converted(total, total, "ore", _per_magnet(profile.element), basis, profile)
-    share = _ndpr_share(profile, with_coproducts=stage == "separation")
-    basis = f"NdPr oxide x Nd/Pr oxide->element at {dep}'s Nd:Pr (Nd, Pr only)"
+    share = _ndpr_share(profile)
+    basis = f"NdPr oxide x Nd/Pr oxide->element at {dep}'s Nd:Pr (Nd, Pr only, no co-products)"
     return Converted(element, element, "ndpr", share, basis, profile)
 
 
 def _by_reo(value: float, low: str, stage: str, profile: Profile) -> Converted:
-    """Total REO (or magnet REO) by the ore's magnet-REE share and oxide factors."""
+    """Total REO (or magnet REO) by the ore's magnet-REE share and oxide factors.
+
+    A total REO carries the ore's co-products per t of magnet REE; a magnet REO is the
+    magnet elements only (ASSUMPTIONS["magnet_reo"]).
+    """
     dep = profile.deposit
     pct = profile.oxide_pct
     if "magnet reo" in low:
         element = value * float(pct[:N_MAGNET] / pct[:N_MAGNET].sum() @ F[:N_MAGNET])
-        basis = f"magnet REO x oxide->element in {dep}'s Nd:Pr:Dy:Tb"
-        return Converted(
-            element, element, "magnet_mix", _per_magnet(profile.element), basis, profile
-        )
+        basis = f"magnet REO x oxide->element in {dep}'s Nd:Pr:Dy:Tb (no co-products)"
+        share = _magnet_only(_per_magnet(profile.element))
+        return Converted(element, element, "magnet_mix", share, basis, profile)
     element = value * float(profile.element[:N_MAGNET].sum()) / 100.0
     product = "ore" if stage == "mining" else "magnet_mix"
     basis = f"REO x {dep}'s magnet-REE element share ({element / value:.3f} t/t REO)"
@@ -504,6 +528,8 @@ def _facility(
     scale_high = row["value_high"] / row["value"] if pd.notna(row["value_high"]) else 1.0
     share = np.zeros(len(ELEMENTS)) if conv.share is None else conv.share
     stated = f"{row['value_text']} {row['unit']}" if pd.notna(row["value"]) else "no value"
+    target = _target_year(row)
+    ramp = f"; stated for {target:.0f}: ramps to it from its start" if np.isfinite(target) else ""
     return Facility(
         name=row["name"],
         region=region,
@@ -519,9 +545,20 @@ def _facility(
         deposit=profile.deposit if profile else "",
         deposit_assumed=bool(profile and profile.assumed),
         deposit_note=profile.why if profile else "",
-        basis=f"{stated}: {conv.basis}",
+        basis=f"{stated}: {conv.basis}{ramp}",
         unit=unit,
+        target_year=target,
     )
+
+
+def _target_year(row: pd.Series) -> float:
+    """The year a row's unit states its capacity for ("target by 2030"), else NaN.
+
+    Only the unit is read: it qualifies the row's own value, while a note's "by <year>"
+    is often another tonnage or a partial one (ASSUMPTIONS["target_year"]).
+    """
+    found = TARGET_YEAR.search(str(row["unit"])) if pd.notna(row["value"]) else None
+    return float(found.group(1)) if found else float("nan")
 
 
 def plant_pipeline(store: object) -> tuple[list[Facility], list[Facility], list[str]]:

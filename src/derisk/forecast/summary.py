@@ -433,9 +433,8 @@ def processing_share(
     the strategic raw material is the rare earths for magnets. Basis, like for like:
 
     - elements: the magnet rare earths Nd, Pr, Dy and Tb (MAGNET_ELEMENTS) unless named,
-      on both sides. The co-products (La, Ce ...) are left out: the model adds a
-      separation plant's co-products on top of its magnet-REE capacity in its ore's
-      proportions (La Rochelle: 0.9 t La and 1.9 t Ce per t magnet REE), and the bloc's
+      on both sides. The co-products (La, Ce ...) are left out: plants with a total-REO
+      capacity (Silmet) carry them in their ore's proportions, and the bloc's
       co-product demand is an assumed market-clearing share, so summed over all 17
       elements La and Ce swamp the ratio by tonnage (2026-12, baseline: of the 112 % the
       review reported for 2029, two thirds were La and Ce);
