@@ -157,7 +157,8 @@ class Reviewer:
 
         claims = extract_claims(article, self.lexicon)
         verdicts = verify(claims, self.facts, article.date)  # type: ignore[attr-defined]
-        verdicts = check_predictions(claims, verdicts, self.store, article.date)  # type: ignore[attr-defined]
+        shared = self.facts.memo(("predict_shared",), dict)
+        verdicts = check_predictions(claims, verdicts, self.store, article.date, shared)  # type: ignore[attr-defined]
         topics = coverage(article.text, self.store, self.coverage_facts)  # type: ignore[attr-defined]
         # Ratings count sentences: a sentence's further figures (part > 0) are not extra claims.
         sentences = [c for c in claims if getattr(c, "part", 0) == 0]

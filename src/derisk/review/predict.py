@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -278,6 +278,9 @@ class _Context:
     store: object
     #: the article's date: the explanation says when the stored schedule is newer
     article_date: dt.date | None = None
+    #: tables read once per batch, not once per article (a Reviewer passes its own);
+    #: they depend on the store only, never on the article
+    shared: dict = field(default_factory=dict)
     _sources: SourceIndex | None = None
     _known: set[str] | None = None
     _facilities: pd.DataFrame | None = None
@@ -288,8 +291,10 @@ class _Context:
     def sources(self) -> SourceIndex:
         """URLs for evidence, and the known ids (a scenario's source text names some)."""
         if self._sources is None:
-            self._sources = SourceIndex(self.store)
-            self._known = set(self.store.table("sources")["source_id"].astype(str))  # type: ignore[attr-defined]
+            if "sources" not in self.shared:
+                self.shared["sources"] = SourceIndex(self.store)
+                self.shared["known"] = set(self.store.table("sources")["source_id"].astype(str))  # type: ignore[attr-defined]
+            self._sources, self._known = self.shared["sources"], self.shared["known"]
         return self._sources
 
     @property
@@ -301,14 +306,18 @@ class _Context:
     def elements(self) -> pd.DataFrame:
         """The elements table: group membership for a claim's "heavy rare earths"."""
         if self._elements is None:
-            self._elements = self.store.table("elements")  # type: ignore[attr-defined]
+            if "elements" not in self.shared:
+                self.shared["elements"] = self.store.table("elements")  # type: ignore[attr-defined]
+            self._elements = self.shared["elements"]
         return self._elements
 
     @property
     def facilities(self) -> pd.DataFrame:
         """The facilities table, user rows included, as the forecast reads it."""
         if self._facilities is None:
-            self._facilities = self.store.table("facilities")  # type: ignore[attr-defined]
+            if "facilities" not in self.shared:
+                self.shared["facilities"] = self.store.table("facilities")  # type: ignore[attr-defined]
+            self._facilities = self.shared["facilities"]
         return self._facilities
 
     @property
@@ -317,7 +326,9 @@ class _Context:
         if self._delays is None:
             from derisk.forecast.inputs import delay_table
 
-            self._delays = delay_table(self.store)
+            if "delays" not in self.shared:
+                self.shared["delays"] = delay_table(self.store)
+            self._delays = self.shared["delays"]
         return self._delays
 
 
@@ -555,7 +566,11 @@ def _replaceable(verdict: Verdict | None) -> bool:
 
 
 def check_predictions(
-    claims: list, verdicts: list[Verdict], store: object, article_date: dt.date | None
+    claims: list,
+    verdicts: list[Verdict],
+    store: object,
+    article_date: dt.date | None,
+    shared: dict | None = None,
 ) -> list[Verdict]:
     """``verdicts`` with each testable prediction judged against the forecast.
 
@@ -566,7 +581,7 @@ def check_predictions(
     if not candidates:
         return verdicts
     by_claim = {id(v.claim): v for v in verdicts}
-    ctx = _Context(store, article_date)
+    ctx = _Context(store, article_date, {} if shared is None else shared)
     judged: dict[int, Verdict] = {}
     for claim in candidates:
         old = by_claim.get(id(claim))
