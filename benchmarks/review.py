@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from derisk.data.store import Store
-from derisk.review.batch import review_corpus
-from derisk.review.evaluate import ARTICLES
-from derisk.review.text import read_article
+from derisk.review.reading.text import read_article
+from derisk.review.writing.batch import review_corpus
+from derisk.review.writing.evaluate import ARTICLES
 
 WORDS = 1000
 TEMPLATES = (

@@ -58,17 +58,17 @@ def session_store(built_store_path: Path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def lexicon(session_store: Store):  # noqa: ANN201 - derisk.review.lexicon.Lexicon
+def lexicon(session_store: Store):  # noqa: ANN201 - derisk.review.extraction.lexicon.Lexicon
     """The reviewer's lexicon of the session's store (read-only, built once)."""
-    from derisk.review.lexicon import build_lexicon
+    from derisk.review.extraction.lexicon import build_lexicon
 
     return build_lexicon(session_store)
 
 
 @pytest.fixture(scope="session")
-def facts(session_store: Store):  # noqa: ANN201 - derisk.review.facts.FactBase
+def facts(session_store: Store):  # noqa: ANN201 - derisk.review.checking.facts.FactBase
     """The reviewer's fact base of the session's store (read-only, built once)."""
-    from derisk.review.facts import FactBase
+    from derisk.review.checking.facts import FactBase
 
     return FactBase(session_store)
 

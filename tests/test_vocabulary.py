@@ -238,7 +238,8 @@ def test_the_python_tuples_follow_the_files() -> None:
 def test_the_layers_read_the_vocabulary_not_copies() -> None:
     from derisk.data import schema
     from derisk.forecast import model, scenario
-    from derisk.review import claims, ratings
+    from derisk.review.extraction import claims
+    from derisk.review.writing import ratings
     from derisk.web import api
 
     assert schema.STAGES is v.STAGES and schema.GROUPS is v.GROUPS and schema.BASES is v.BASES
@@ -252,7 +253,7 @@ def test_the_layers_read_the_vocabulary_not_copies() -> None:
 
 
 def test_every_currency_the_review_reads_counts_as_money() -> None:
-    from derisk.review.claims import parse_quantities
+    from derisk.review.extraction.claims import parse_quantities
 
     for text in ("A$50 million", "HK$2 billion", "300 million yuan", "€40m", "5 billion yen"):
         units = [q.unit for q in parse_quantities(text)]

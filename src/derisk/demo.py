@@ -98,8 +98,8 @@ SAMPLE_ARTICLE = Path(__file__).parent / "review" / "samples" / "sample-article.
 def review_sample(store: Store, console: Console) -> list[Path]:
     """Review the bundled sample article; write Markdown and HTML next to the report."""
     from derisk.report.review import render
-    from derisk.review.critique import Reviewer
-    from derisk.review.text import read_article
+    from derisk.review.reading.text import read_article
+    from derisk.review.writing.critique import Reviewer
 
     critique = Reviewer(store).review(read_article(SAMPLE_ARTICLE))
     paths = []

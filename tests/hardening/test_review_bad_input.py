@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from conftest import assert_same_content, dump_store
 from derisk.cli.main import app
 from derisk.data.store import Store
-from derisk.review import text as text_module
+from derisk.review.reading import text as text_module
 
 runner = CliRunner()
 REAL_TEXT = "China mines about 69% of the world's rare earths and refines about 90% of them."

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from derisk.data.store import Store
 from derisk.errors import InputError
-from derisk.review.claims import extract_claims, parse_quantities
-from derisk.review.lexicon import Lexicon, build_lexicon
-from derisk.review.text import Article, read_article_bytes
+from derisk.review.extraction.claims import extract_claims, parse_quantities
+from derisk.review.extraction.lexicon import Lexicon, build_lexicon
+from derisk.review.reading.text import Article, read_article_bytes
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

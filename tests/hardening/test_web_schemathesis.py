@@ -126,7 +126,7 @@ def forecast_makes_sense(body: Any) -> bool:
 def article_makes_sense(body: Any) -> bool:
     """True when the article is one the reader accepts (words, not binary, a known type)."""
     from derisk.errors import InputError
-    from derisk.review.text import read_article_bytes
+    from derisk.review.reading.text import read_article_bytes
 
     if not isinstance(body, dict):
         return True

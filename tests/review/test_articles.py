@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from derisk.data.store import Store
-from derisk.review.coverage import TOPICS
-from derisk.review.evaluate import ARTICLES, LABEL_SUFFIX, labelled_articles, load_labels
-from derisk.review.text import read_article
+from derisk.review.checking.coverage import TOPICS
+from derisk.review.reading.text import read_article
+from derisk.review.writing.evaluate import ARTICLES, LABEL_SUFFIX, labelled_articles, load_labels
 from derisk.vocabulary import VERDICTS, WRONG_VERDICTS
 
 LABEL_FILES = sorted(ARTICLES.glob("*" + LABEL_SUFFIX))

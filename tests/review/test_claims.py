@@ -9,8 +9,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from derisk.errors import InputError
-from derisk.review import claims as claims_module
-from derisk.review.claims import (
+from derisk.review.extraction import claims as claims_module
+from derisk.review.extraction.claims import (
     HEDGED,
     HEDGES,
     METRIC_RULES,
@@ -24,8 +24,8 @@ from derisk.review.claims import (
     extract_claims,
     parse_quantities,
 )
-from derisk.review.lexicon import Lexicon
-from derisk.review.text import Article, Sentence, article_from_text
+from derisk.review.extraction.lexicon import Lexicon
+from derisk.review.reading.text import Article, Sentence, article_from_text
 
 
 def claim(lexicon: Lexicon, text: str) -> Claim:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derisk.data.store import Store
-from derisk.review.coverage import (
+from derisk.review.checking.coverage import (
     MATCHER,
     NO_FIGURE,
     TOPIC_KEYS,
@@ -313,7 +313,7 @@ def test_facts_are_built_once_per_store_and_rebuilt_when_it_changes(fresh_store:
 
 # ------------------------------------------------ phrasing and passing mentions (addressed)
 def _covered(key: str, text: str) -> bool:
-    from derisk.review.coverage import addressed
+    from derisk.review.checking.coverage import addressed
 
     topic = next(t for t in TOPICS if t.key == key)
     return addressed(topic, MATCHER.find(text)[key], text)

@@ -10,15 +10,15 @@ import re
 import pytest
 
 from derisk.data.store import Store
-from derisk.review.coverage import TOPICS
-from derisk.review.critique import (
+from derisk.review.checking.coverage import TOPICS
+from derisk.review.reading.text import Article, article_from_text
+from derisk.review.writing.critique import (
     CRITERIA,
     MAX_MISSING,
     MISSING_PRIORITY,
     Critique,
     Reviewer,
 )
-from derisk.review.text import Article, article_from_text
 
 ARTICLE = """China mines about 69% of the world's rare earths and refines about 90% of them.
 China dominates both mining and refining, and Beijing has a monopoly on the magnets.
@@ -281,7 +281,7 @@ def test_a_figure_credited_to_an_official_body_is_listed_as_well_sourced(
 def test_well_sourced_needs_an_official_source_and_a_figure() -> None:
     from types import SimpleNamespace as NS
 
-    from derisk.review.critique import well_sourced
+    from derisk.review.writing.critique import well_sourced
 
     def verdict(who: str | None, quantity: object = "5 t", name: str = "unverifiable") -> NS:
         claim = NS(attribution=who, quantity=quantity, text="...")
@@ -308,7 +308,7 @@ def test_what_holds_up_names_the_figure_and_its_record(doc: dict) -> None:
 def test_a_plant_status_is_named_by_the_plant_not_its_country() -> None:
     from types import SimpleNamespace as NS
 
-    from derisk.review.prose import subject
+    from derisk.review.writing.prose import subject
 
     claim = NS(
         text="In Norway, the Herøya plant opened in 2025 with 50 tonnes a year.",

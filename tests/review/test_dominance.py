@@ -15,13 +15,13 @@ from test_framing import SHARES_HEADER, stored_row
 
 from conftest import write_csv
 from derisk.data.store import Store
-from derisk.review.checks.dominance import HALF, is_dominance_claim
-from derisk.review.claims import extract_claims
-from derisk.review.facts import FactBase
-from derisk.review.framing import framing_slips
-from derisk.review.lexicon import Lexicon, build_lexicon
-from derisk.review.text import article_from_text
-from derisk.review.verify import verify
+from derisk.review.checking.checks.dominance import HALF, is_dominance_claim
+from derisk.review.checking.facts import FactBase
+from derisk.review.checking.framing import framing_slips
+from derisk.review.checking.verify import verify
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import Lexicon, build_lexicon
+from derisk.review.reading.text import article_from_text
 
 LUMPED = "China dominates both mining and refining of rare earths."
 

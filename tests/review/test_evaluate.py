@@ -10,7 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from derisk.data.store import Store
-from derisk.review.evaluate import (
+from derisk.review.checking.evidence import Evidence
+from derisk.review.writing.evaluate import (
     Label,
     LabelledArticle,
     article_totals,
@@ -20,7 +21,6 @@ from derisk.review.evaluate import (
     measures,
     score_article,
 )
-from derisk.review.evidence import Evidence
 
 ROW = {"table": "mine_production", "key": {"country": "AUS"}, "value": "16000", "source_id": "s1"}
 RIGHT = Label("Australia mined 16,000 tonnes in 2023", "supported", "right tonnage", fact=ROW)
@@ -140,7 +140,7 @@ def test_project_articles_meet_the_issue_11_targets(session_store: Store) -> Non
 def test_held_out_articles_get_no_false_contradiction(session_store: Store) -> None:
     """Articles written apart from the rules (samples/heldout): a wrong verdict there is
     the defect users would meet on articles nobody here has seen."""
-    from derisk.review.evaluate import HELDOUT
+    from derisk.review.writing.evaluate import HELDOUT
 
     scores, totals = evaluate_articles(session_store, HELDOUT)
     assert len(scores) >= 5 and totals["labelled_claims"] >= 100
@@ -170,7 +170,7 @@ def test_a_broken_label_file_is_a_clear_error(
     tmp_path: Path, content: str, column: str | None, words: str
 ) -> None:
     from derisk.errors import InputError
-    from derisk.review.evaluate import load_labels
+    from derisk.review.writing.evaluate import load_labels
 
     (tmp_path / "a.txt").write_text("Title\n\nA sentence.\n", encoding="utf-8")
     label = tmp_path / "a.labels.json"
@@ -183,7 +183,7 @@ def test_a_broken_label_file_is_a_clear_error(
 
 def test_a_label_file_without_its_article_is_a_clear_error(tmp_path: Path) -> None:
     from derisk.errors import InputError
-    from derisk.review.evaluate import load_labels
+    from derisk.review.writing.evaluate import load_labels
 
     label = tmp_path / "lonely.labels.json"
     label.write_text('{"title": "x", "date": "2025-01-01", "claims": []}', encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Events checks (derisk.review.checks.events): dated steps of named laws, counts of
+"""Events checks (derisk.review.checking.checks.events): dated steps of named laws, counts of
 controlled elements in a month named without a year, and controls whose status changed
 after the article. The planted errors of the sample articles must be caught for the
 right reason, and the same sentences with the facts right must not be. Every expected
@@ -13,11 +13,11 @@ import pandas as pd
 
 from derisk import vocabulary
 from derisk.data.store import Store
-from derisk.review.checks.laws import check_law_date
-from derisk.review.claims import Claim, claim_from_sentence, extract_claims
-from derisk.review.lexicon import Lexicon
-from derisk.review.text import article_from_text
-from derisk.review.verify import FactBase, Verdict, verify
+from derisk.review.checking.checks.laws import check_law_date
+from derisk.review.checking.verify import FactBase, Verdict, verify
+from derisk.review.extraction.claims import Claim, claim_from_sentence, extract_claims
+from derisk.review.extraction.lexicon import Lexicon
+from derisk.review.reading.text import article_from_text
 
 #: The sample articles' dates (src/derisk/review/samples/articles/*.labels.json).
 EUROPE_2026 = dt.date(2026, 3, 10)  # brief-europe-reality-2026

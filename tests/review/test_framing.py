@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 
 from derisk.data.store import Store
-from derisk.review.claims import extract_claims
-from derisk.review.evidence import Evidence
-from derisk.review.framing import Slip, framing_slips
-from derisk.review.lexicon import Lexicon
-from derisk.review.text import article_from_text
-from derisk.review.verify import FactBase
+from derisk.review.checking.evidence import Evidence
+from derisk.review.checking.framing import Slip, framing_slips
+from derisk.review.checking.verify import FactBase
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import Lexicon
+from derisk.review.reading.text import article_from_text
 
 SHARE_KEY = re.compile(
     r"stage=(?P<stage>[^,]+), country=(?P<country>[^,]+), "
@@ -129,7 +129,7 @@ def test_a_modest_word_for_a_near_total_share_is_a_slip(
 ) -> None:
     """'a considerable share of processing' downplays a near-total share; the same word
     for a stage China holds less of is fair, and raises nothing."""
-    from derisk.review.framing import NEAR_TOTAL
+    from derisk.review.checking.framing import NEAR_TOTAL
 
     found = slips("China holds a considerable share of rare earth processing.", lexicon, facts)
     assert [s.kind for s in found] == ["understated"]

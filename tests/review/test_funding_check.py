@@ -11,10 +11,10 @@ import datetime as dt
 import pytest
 
 from derisk.data.store import Store
-from derisk.review.claims import extract_claims
-from derisk.review.lexicon import Lexicon
-from derisk.review.text import article_from_text
-from derisk.review.verify import FactBase, Verdict, verify
+from derisk.review.checking.verify import FactBase, Verdict, verify
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import Lexicon
+from derisk.review.reading.text import article_from_text
 
 AFTER = dt.date(2023, 6, 15)
 SAYS = "In March, Japan Australia Rare Earths agreed to invest A${:.0f} million in Lynas."

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derisk.data.store import Store
-from derisk.review.lexicon import KINDS, Entity, Lexicon
+from derisk.review.extraction.lexicon import KINDS, Entity, Lexicon
 
 
 def _only(lexicon: Lexicon, text: str) -> Entity:

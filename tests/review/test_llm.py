@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 from derisk.cli.main import app
 from derisk.data.store import Store
 from derisk.errors import InputError
-from derisk.review.critique import Critique, Reviewer
-from derisk.review.llm import PROMPT, chat, polish
-from derisk.review.text import article_from_text
+from derisk.review.reading.text import article_from_text
+from derisk.review.writing.critique import Critique, Reviewer
+from derisk.review.writing.llm import PROMPT, chat, polish
 
 ARTICLE = (
     "China mines about 69% of the world's rare earths and refines about 90% of them. "

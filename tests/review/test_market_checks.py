@@ -1,4 +1,4 @@
-"""Market sizes and deposit composition (derisk.review.checks.markets).
+"""Market sizes and deposit composition (derisk.review.checking.checks.markets).
 
 Each sentence is built from a stored row read in the test, and the comment on each case
 names the row (table, key, source) that decides it. A figure of another scope, year,
@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from derisk.data.store import Store
-from derisk.review.claims import extract_claims
-from derisk.review.lexicon import Lexicon
-from derisk.review.text import article_from_text
-from derisk.review.verify import FactBase, Verdict, verify
+from derisk.review.checking.verify import FactBase, Verdict, verify
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import Lexicon
+from derisk.review.reading.text import article_from_text
 
 LATE = dt.date(2025, 9, 1)
 

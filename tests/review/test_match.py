@@ -10,10 +10,10 @@ import datetime as dt
 import pandas as pd
 
 from derisk.data.store import Store
-from derisk.review.claims import extract_claims
-from derisk.review.lexicon import Lexicon
-from derisk.review.text import article_from_text
-from derisk.review.verify import FactBase, Verdict, verify
+from derisk.review.checking.verify import FactBase, Verdict, verify
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import Lexicon
+from derisk.review.reading.text import article_from_text
 
 
 def verdicts(text: str, lexicon: Lexicon, facts: FactBase, date: dt.date | None) -> list[Verdict]:

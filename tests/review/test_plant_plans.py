@@ -18,13 +18,13 @@ from derisk.data.record import source_dates
 from derisk.data.store import Store
 from derisk.forecast.inputs import delay_table
 from derisk.forecast.scenario import load_scenario
-from derisk.review import outlook as ol
-from derisk.review.claims import extract_claims
-from derisk.review.lexicon import build_lexicon
-from derisk.review.match import AMOUNT_TOLERANCE
-from derisk.review.predict import check_predictions
-from derisk.review.text import article_from_text
-from derisk.review.verify import FactBase, verify
+from derisk.review.checking import outlook as ol
+from derisk.review.checking.match import AMOUNT_TOLERANCE
+from derisk.review.checking.predict import check_predictions
+from derisk.review.checking.verify import FactBase, verify
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import build_lexicon
+from derisk.review.reading.text import article_from_text
 from derisk.vocabulary import CHECKED_VERDICTS
 
 PLANT = "Carester's Caremag plant at Lacq"

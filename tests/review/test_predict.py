@@ -20,13 +20,13 @@ from derisk.forecast.inputs import delay_table
 from derisk.forecast.run import forecast
 from derisk.forecast.scenario import load_scenario
 from derisk.forecast.summary import year_derisked
-from derisk.review import outlook as ol
-from derisk.review.claims import extract_claims
-from derisk.review.critique import Reviewer
-from derisk.review.lexicon import build_lexicon
-from derisk.review.predict import check_predictions
-from derisk.review.text import article_from_text
-from derisk.review.verify import FactBase, verify
+from derisk.review.checking import outlook as ol
+from derisk.review.checking.predict import check_predictions
+from derisk.review.checking.verify import FactBase, verify
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import build_lexicon
+from derisk.review.reading.text import article_from_text
+from derisk.review.writing.critique import Reviewer
 from derisk.vocabulary import CHECKED_VERDICTS, VERDICT_TERMS, WRONG_VERDICTS
 
 DATE = dt.date(2025, 6, 1)

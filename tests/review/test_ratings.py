@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derisk.review import ratings as R
-from derisk.review.ratings import CATALYST_PATTERNS, CRITERIA, RISK_PATTERNS, Rating, rate
+from derisk.review.writing import ratings as R
+from derisk.review.writing.ratings import CATALYST_PATTERNS, CRITERIA, RISK_PATTERNS, Rating, rate
 
 
 # Small stand-ins with the attributes the ratings read (claims.py and verify.py are

@@ -12,8 +12,8 @@ import pytest
 
 from derisk.data.store import Store
 from derisk.report.review import FORMATS, render, to_html, to_json, to_markdown
-from derisk.review.critique import Critique, Reviewer
-from derisk.review.text import article_from_text
+from derisk.review.reading.text import article_from_text
+from derisk.review.writing.critique import Critique, Reviewer
 
 SECTIONS = (
     "## Highlights",

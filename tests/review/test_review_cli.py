@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from derisk.cli.main import app
 from derisk.data.store import Store
-from derisk.review.evaluate import evaluate, load_example
+from derisk.review.writing.evaluate import evaluate, load_example
 
 runner = CliRunner()
 

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 
 from derisk.data.store import Store
-from derisk.review.coverage import MATCHER
-from derisk.review.critique import MAX_MISSING, Reviewer
-from derisk.review.scope import heavy_focus
-from derisk.review.text import article_from_text
+from derisk.review.checking.coverage import MATCHER
+from derisk.review.checking.scope import heavy_focus
+from derisk.review.reading.text import article_from_text
+from derisk.review.writing.critique import MAX_MISSING, Reviewer
 
 FUNDING_ONLY = (
     "The Pentagon made a $400 million equity investment in MP Materials in July 2025, "
@@ -107,7 +107,7 @@ def _claim(**kw: object) -> object:
 def test_a_midstream_figure_covers_the_midstream_by_meaning() -> None:
     from types import SimpleNamespace
 
-    from derisk.review.scope import claim_topics
+    from derisk.review.checking.scope import claim_topics
 
     q = SimpleNamespace(text="12 percent")
     magnet = _claim(text="Korea's share of magnet output is 12 percent.", metric="share",
@@ -122,7 +122,7 @@ def test_a_midstream_figure_covers_the_midstream_by_meaning() -> None:
 def test_an_export_restriction_covers_chinas_levers_only_when_it_is_chinas() -> None:
     from types import SimpleNamespace
 
-    from derisk.review.scope import claim_topics
+    from derisk.review.checking.scope import claim_topics
 
     eu = SimpleNamespace(key="EU27", kind="bloc")
     ours = _claim(text="Brussels proposes limits on exports of copper scrap.",

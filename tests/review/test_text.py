@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derisk.errors import InputError
-from derisk.review import text as text_module
-from derisk.review.text import (
+from derisk.review.reading import text as text_module
+from derisk.review.reading.text import (
     MAX_BYTES,
     Article,
     article_from_text,

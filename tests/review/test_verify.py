@@ -14,11 +14,8 @@ import pytest
 from conftest import write_csv
 from derisk.data.record import parse_record_date, source_dates
 from derisk.data.store import Store
-from derisk.review.claims import extract_claims
-from derisk.review.evidence import Evidence
-from derisk.review.lexicon import Lexicon, build_lexicon
-from derisk.review.text import article_from_text
-from derisk.review.verify import (
+from derisk.review.checking.evidence import Evidence
+from derisk.review.checking.verify import (
     AMOUNT_TOLERANCE,
     MONEY_TOLERANCE,
     SHARE_TOLERANCE_PP,
@@ -27,6 +24,9 @@ from derisk.review.verify import (
     verify,
     verify_claim,
 )
+from derisk.review.extraction.claims import extract_claims
+from derisk.review.extraction.lexicon import Lexicon, build_lexicon
+from derisk.review.reading.text import article_from_text
 
 SHARES_HEADER = [
     "stage", "measure", "element_or_group", "group", "country", "year", "projection",

@@ -40,8 +40,8 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _article(path: str, title: str | None, date: dt.date | None, allow_network: bool):  # noqa: ANN202
-    from derisk.review.fetch import fetch, is_url
-    from derisk.review.text import read_article, read_article_bytes
+    from derisk.review.reading.fetch import fetch, is_url
+    from derisk.review.reading.text import read_article, read_article_bytes
 
     if is_url(path) or "://" in path:
         body, name = fetch(path, allow_network)
@@ -89,12 +89,12 @@ def review_cmd(
     fmt = _format_for(fmt, out)
     if out is not None:
         check_writable_target(out)  # before the review, not after it
-    from derisk.review.critique import Reviewer
+    from derisk.review.writing.critique import Reviewer
 
     article = _article(path, title, when, allow_network)
     critique = Reviewer(_store(db)).review(article)
     if llm:
-        from derisk.review.llm import polish
+        from derisk.review.writing.llm import polish
 
         critique = polish(critique, llm, llm_model)
     text = render(critique, fmt)
@@ -128,7 +128,7 @@ def _batch(
     from rich.progress import Progress
 
     from derisk.report.review import render
-    from derisk.review.batch import corpus, review_corpus, summary_row
+    from derisk.review.writing.batch import corpus, review_corpus, summary_row
 
     if out is None:
         raise InputError("a folder needs --out DIR for the reviews", column="--out")
@@ -154,7 +154,7 @@ def _batch(
         if item.critique is not None:
             critique = item.critique
             if llm:
-                from derisk.review.llm import polish
+                from derisk.review.writing.llm import polish
 
                 critique = polish(critique, llm, llm_model)
             stem = item.path.relative_to(folder).with_suffix("")
@@ -199,7 +199,7 @@ def review_evaluate(
     import pandas as pd
 
     from derisk.cli.output import emit
-    from derisk.review import evaluate as ev
+    from derisk.review.writing import evaluate as ev
 
     choices = ("all", "expert", "articles")
     if sets not in choices:

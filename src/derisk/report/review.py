@@ -14,7 +14,7 @@ import html
 import json
 import re
 
-from derisk.review.critique import CRITERIA, Critique
+from derisk.review.writing.critique import CRITERIA, Critique
 from derisk.vocabulary import VERDICT_TERMS, WRONG_VERDICTS
 
 CRITERION_LABELS = {

@@ -1,6 +1,6 @@
 """Names of agencies, companies and sites, and the matcher's word lists, from data files.
 
-These are the review lexicon's static tables (derisk.review.lexicon adds the names it
+These are the review lexicon's static tables (derisk.review.extraction.lexicon adds the names it
 finds in the store). They are data: adding a company's short name or a site should not
 need a code change, and a reviewer can read them without reading Python.
 """

@@ -970,9 +970,9 @@ async def _form_article(request: Request, body: bytes) -> tuple[bytes, str, str 
     )
 
 
-def _reviewer(app: FastAPI):  # noqa: ANN202 - a derisk.review.critique.Reviewer
+def _reviewer(app: FastAPI):  # noqa: ANN202 - a derisk.review.writing.critique.Reviewer
     """One Reviewer per app: it reads its facts from the store once."""
-    from derisk.review.critique import Reviewer
+    from derisk.review.writing.critique import Reviewer
 
     with app.state.reviewer_lock:
         if app.state.reviewer is None:
@@ -981,8 +981,8 @@ def _reviewer(app: FastAPI):  # noqa: ANN202 - a derisk.review.critique.Reviewer
 
 
 def _review(app: FastAPI, data: bytes, name: str, title: str | None, date: str | None) -> dict:
-    from derisk.review.batch import BatchItem, summary_row
-    from derisk.review.text import read_article_bytes
+    from derisk.review.writing.batch import BatchItem, summary_row
+    from derisk.review.reading.text import read_article_bytes
 
     article = read_article_bytes(data, name=name, title=title, date=_date(date))
     critique = _reviewer(app).review(article)

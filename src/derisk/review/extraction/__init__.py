@@ -1,0 +1,1 @@
+"""Extraction: claims (entities, quantities, metric, stage, period, hedge) from sentences."""

@@ -1,0 +1,1 @@
+"""Reading: an article's text, title, date and sentences from text, Markdown, HTML or PDF."""

@@ -1,0 +1,1 @@
+"""Writing: ratings, prose, the critique and its evaluation."""
