@@ -37,6 +37,16 @@ def web_store_path(built_store_path: Path, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture(scope="session")
+def store(built_store_path: Path):  # noqa: ANN201 - a CachedStore
+    """The built store, read through the web app's query cache (chart tests build many
+    charts from the same tables)."""
+    from derisk.data.store import Store
+    from derisk.web.cache import cached_store
+
+    return cached_store(Store(built_store_path))
+
+
+@pytest.fixture(scope="session")
 def web_app(web_store_path: Path):  # noqa: ANN201 - a FastAPI app
     return create_app(web_store_path)
 

@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -72,21 +72,22 @@ def browser() -> Iterator[Browser]:
             launched.close()
 
 
+def guard_route(r: Route, watch: Watch) -> None:
+    """Let local requests through; abort and record any to another host."""
+    parsed = urlparse(r.request.url)
+    if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS:
+        watch.blocked.append(r.request.url)
+        r.abort()
+    else:
+        r.continue_()
+
+
 @pytest.fixture
 def watched(browser: Browser) -> Iterator[tuple[Page, Watch]]:
     """A fresh page whose console errors and off-host requests are recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     watch = Watch()
-
-    def route(r: Route) -> None:
-        parsed = urlparse(r.request.url)
-        if parsed.scheme in ("http", "https", "ws", "wss") and parsed.hostname not in LOCAL_HOSTS:
-            watch.blocked.append(r.request.url)
-            r.abort()
-        else:
-            r.continue_()
-
-    context.route("**/*", route)
+    context.route("**/*", lambda r: guard_route(r, watch))
     page = context.new_page()
 
     def on_console(msg: ConsoleMessage) -> None:
@@ -116,57 +117,189 @@ def save_screenshot(page: Page, tmp_path: Path, name: str, height: int | None = 
         shutil.copyfile(target, out / name)
 
 
-PAGES = [
-    "/",
-    "/element/Nd",
-    "/element/Dy",
-    "/element/Pm",
-    "/bloc/US",
-    "/bloc/EU27",
-    "/scenarios",
-    "/review",
-    "/data",
-    "/data/facilities",
-    "/sources/usgs-mcs-2026-ree",
-]
+WIDTHS = (1400, 420)
+#: Source pages share one template and there are hundreds; the walk takes the first two
+#: and the one with the longest title and URL (the widest text such a page shows).
+SOURCE_ROUTE = "/sources/{source_id}"
+
+DRAWN = """() => [...document.querySelectorAll('div.chart[data-figure]')].every(
+    (n) => n.classList.contains('js-plotly-plot') && n.dataset.drawn === String(n.clientWidth))"""
+DRAWN_BY_ID = """(id) => { const n = document.getElementById(id);
+    return n.dataset.drawn === String(n.clientWidth); }"""
+#: Each drawn chart: its box, its title, legend (and each legend entry), plot area and
+#: x-axis titles and tick labels, as [left, top, right, bottom] in page pixels.
+BOXES = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map((gd) => {
+  const r = (e) => { if (!e) return null; const b = e.getBoundingClientRect();
+                     return [b.left, b.top, b.right, b.bottom]; };
+  const box = gd.getBoundingClientRect(), s = gd._fullLayout._size;
+  const title = document.getElementById(gd.id + '-title');
+  return { id: gd.id, box: r(gd), title: r(title), titleText: title ? title.textContent : '',
+    legend: r(gd.querySelector('.legend .bg')),
+    entries: [...gd.querySelectorAll('.legend .traces')].map(r),
+    plot: [box.left + s.l, box.top + s.t, box.left + s.l + s.w, box.top + s.t + s.h],
+    axis: [...gd.querySelectorAll('.g-xtitle text, .xtick text')].map(r) };
+})"""
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_page_renders_its_charts_without_errors(
-    watched: tuple[Page, Watch], server_url: str, path: str, tmp_path: Path
-) -> None:
-    page, watch = watched
-    response = page.goto(server_url + path, wait_until="networkidle")
-    assert response is not None and response.status == 200
-    expected = page.locator("div.chart[data-figure]").count()
-    if expected:
-        page.wait_for_function(
-            "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
-            arg=expected,
-            timeout=CHART_TIMEOUT_MS,
-        )
-        drawn = page.locator("div.chart[data-figure].js-plotly-plot").count()
-        assert drawn == expected, f"{path}: {drawn} of {expected} charts drawn"
-    if path == "/":
-        save_screenshot(page, tmp_path, "overview.png", height=1750)
-    watch.assert_clean()
+def walk_pages(app) -> list[str]:
+    """Every page of the app's routes (derisk.web.sitemap), source pages sampled."""
+    from derisk.web.sitemap import pages
+
+    store = app.state.store
+    found = pages(app, store)
+    sources = store.table("sources")
+    longest = sources.assign(n=sources["title"].fillna("").str.len()
+                             + sources["url"].fillna("").str.len()).sort_values("n")
+    keep = {*sources["source_id"].head(2), longest["source_id"].iloc[-1]}
+    return [p.url for p in found if p.route != SOURCE_ROUTE
+            or unquote(p.url.rsplit("/", 1)[-1]) in keep]  # fmt: skip
 
 
-def test_overview_charts_show_titles_and_sources(
-    watched: tuple[Page, Watch], server_url: str
-) -> None:
-    page, watch = watched
-    page.goto(server_url + "/", wait_until="networkidle")
-    page.wait_for_selector("#chart-heatmap .main-svg", timeout=CHART_TIMEOUT_MS)
-    title = page.locator("#chart-heatmap .gtitle").text_content() or ""
-    assert "Concentration by stage and element group" in title
-    notes = page.locator("#chart-heatmap .annotation-text").evaluate_all(
-        "els => els.map(e => e.textContent)"
+def overlap(a: list[float] | None, b: list[float] | None, slack: float = 1.0) -> bool:
+    if a is None or b is None:
+        return False
+    return a[0] < b[2] - slack and b[0] < a[2] - slack and a[1] < b[3] - slack and (
+        b[1] < a[3] - slack
     )
-    assert any(n.startswith("Sources:") for n in notes)
-    caption = page.locator("figure:has(#chart-production) figcaption a[href^='/sources/']")
-    assert caption.count() > 0
+
+
+def inside(inner: list[float], outer: list[float], slack: float = 1.0) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)  # fmt: skip
+
+
+def layout_problems(page: Page, where: str) -> list[str]:
+    """Sideways scroll, and charts whose title, legend or plot collide or are cut."""
+    problems = []
+    scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if scroll > inner:
+        problems.append(f"{where}: the page scrolls sideways ({scroll} > {inner} px)")
+    for chart in page.evaluate(BOXES):
+        name = f"{where} #{chart['id']}"
+        title, legend, box = chart["title"], chart["legend"], chart["box"]
+        if not title or not chart["titleText"].strip():
+            problems.append(f"{name}: no title")
+        elif not inside(title, [box[0], title[1], box[2], title[3]]):
+            problems.append(f"{name}: the title is cut ({title} in {box})")
+        if legend is None:
+            continue
+        if overlap(title, legend):
+            problems.append(f"{name}: title {title} and legend {legend} overlap")
+        if overlap(legend, chart["plot"]):
+            problems.append(f"{name}: the legend {legend} covers the plot {chart['plot']}")
+        if any(overlap(legend, a) for a in chart["axis"] if a):
+            problems.append(f"{name}: the legend covers the x axis")
+        hidden = [e for e in chart["entries"] if e and not inside(e, legend, 2)]
+        if not inside(legend, box) or hidden:
+            problems.append(f"{name}: the legend is cut or scrolls ({len(hidden)} hidden)")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def shared(browser: Browser, server_url: str) -> Iterator[tuple[Page, Watch]]:
+    """One page for the walk: plotly.min.js is fetched and parsed once, not per page."""
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+    watch = Watch()
+    context.route("**/*", lambda r: guard_route(r, watch))
+    page = context.new_page()
+    page.on("console", lambda m: watch.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda err: watch.errors.append(f"uncaught: {err}"))
+    try:
+        yield page, watch
+    finally:
+        context.close()
+
+
+def test_every_page_fits_both_widths_and_its_charts_do_not_collide(
+    shared: tuple[Page, Watch], server_url: str, web_app, tmp_path: Path
+) -> None:
+    page, watch = shared
+    problems: list[str] = []
+    urls = walk_pages(web_app)
+    assert len(urls) > 40 and "/" in urls and "/data/prices" in urls
+    for i, url in enumerate(urls):
+        # odd pages are drawn narrow first and widened, even ones the other way round
+        order = WIDTHS if i % 2 == 0 else WIDTHS[::-1]
+        page.set_viewport_size({"width": order[0], "height": 900})
+        response = page.goto(server_url + url, wait_until="domcontentloaded")
+        assert response is not None and response.status == 200, url
+        for width in order:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.wait_for_function(DRAWN, timeout=CHART_TIMEOUT_MS)
+            problems += layout_problems(page, f"{url} at {width} px")
+        if url == "/":
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.wait_for_function(DRAWN, timeout=CHART_TIMEOUT_MS)
+            save_screenshot(page, tmp_path, "overview.png", height=1750)
+    assert not problems, "\n".join(problems)
     watch.assert_clean()
+
+
+def test_chart_views_and_downloads(shared: tuple[Page, Watch], server_url: str) -> None:
+    """Tabs switch views; PNG and SVG are drawn in the browser; the CSV link downloads
+    the numbers of the drawn figure; a selector reloads the page with its choice."""
+    from plotted import assert_csv_is_the_figure
+
+    page, watch = shared
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server_url + "/", wait_until="domcontentloaded")
+    page.wait_for_function(DRAWN, timeout=CHART_TIMEOUT_MS)
+    card = page.locator("#chart-production-card")
+    title = page.locator("#chart-production-title").text_content() or ""
+    assert "mine production" in title
+    card.locator("[role=tab][data-view=table]").click()
+    assert card.locator("#chart-production-view-table").is_visible()
+    assert not card.locator("#chart-production-view-chart").is_visible()
+    rows = card.locator("#chart-production-table tbody tr").count()
+    card.locator("[role=tab][data-view=sources]").click()
+    assert card.locator(".chart-source-list a[href^='/sources/']").count() > 0
+    card.locator("[role=tab][data-view=download]").click()
+    for fmt in ("png", "svg"):
+        with page.expect_download() as got:
+            card.locator(f"button[data-download={fmt}]").click()
+        assert got.value.suggested_filename == f"chart-production.{fmt}"
+        head = Path(got.value.path()).read_bytes()[:200]
+        assert head.startswith(b"\x89PNG") if fmt == "png" else b"<svg" in head
+    with page.expect_download() as got:
+        card.locator("a.download-csv").click()
+    text = Path(got.value.path()).read_text(encoding="utf-8")
+    figure = page.locator("#chart-production-data").text_content() or ""
+    assert_csv_is_the_figure(text, figure, "/ production")
+    assert len(text.strip().splitlines()) == rows + 1
+    card.locator("[role=tab][data-view=chart]").click()
+    heat = page.locator("#chart-heatmap-card")
+    with page.expect_navigation():
+        heat.locator("select[name=measure]").select_option("hhi")
+    assert "measure=hhi" in page.url
+    page.wait_for_function(DRAWN, timeout=CHART_TIMEOUT_MS)
+    assert "HHI" in (page.locator("#chart-heatmap-title").text_content() or "")
+    assert "measure=hhi" in (page.locator("#chart-heatmap-card").get_attribute("data-csv") or "")
+    watch.assert_clean()
+
+
+def test_the_sample_review_and_report_fit_1400_px(browser: Browser, web_app, tmp_path) -> None:
+    """The HTML a reader opens from `make demo`: the sample article's review and the
+    diagnosis report, each at 1400 px (wide tables scroll in their own box)."""
+    from derisk.demo import SAMPLE_ARTICLE
+    from derisk.report.html import write_report
+    from derisk.report.review import render
+    from derisk.review.reading.text import read_article
+    from derisk.web.api import _reviewer
+
+    review = tmp_path / "sample.review.html"
+    critique = _reviewer(web_app).review(read_article(SAMPLE_ARTICLE))
+    review.write_text(render(critique, "html"), encoding="utf-8")
+    report = write_report(web_app.state.store, tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        for path in (review, report):
+            page.goto(path.as_uri(), wait_until="load")
+            scroll, inner = page.evaluate(
+                "[document.documentElement.scrollWidth, window.innerWidth]"
+            )
+            assert scroll <= inner, f"{path.name} is {scroll} px wide at {inner} px"
+    finally:
+        page.close()
 
 
 def test_scenario_run_draws_fan_charts(
@@ -190,7 +323,7 @@ def test_scenario_run_draws_fan_charts(
         "document.getElementById('chart-fan-shortfall').data.map(t => t.name).join('|')"
     )
     assert "A baseline P50" in names and "B full-ban P50" in names
-    share_title = page.locator("#chart-fan-chinafree .gtitle").text_content() or ""
+    share_title = page.locator("#chart-fan-chinafree-title").text_content() or ""
     assert "China-free share of US demand" in share_title
     assert page.locator("#derisked-table tbody tr").count() >= 4
     assert "Nd" in page.locator("#derisked-table").inner_text()
@@ -199,14 +332,21 @@ def test_scenario_run_draws_fan_charts(
     assert page.locator("#fan-sources-1 a[href^='/sources/']").count() > 0
     page.select_option("#fan-element", "Dy")
     page.wait_for_function(
-        "document.querySelector('#chart-fan-shortfall .gtitle').textContent.startsWith('Dy')"
+        "() => document.getElementById('chart-fan-shortfall-title').textContent.startsWith('Dy')"
     )
     page.select_option("#fan-element", "Nd")
     page.wait_for_function(
-        "document.querySelector('#chart-fan-shortfall .gtitle').textContent.startsWith('Nd')"
+        "() => document.getElementById('chart-fan-shortfall-title').textContent.startsWith('Nd')"
     )
     page.locator("#forecast-results").scroll_into_view_if_needed()
     save_screenshot(page, tmp_path, "scenario.png", height=2150)
+    page.set_viewport_size({"width": 420, "height": 900})
+    page.wait_for_function(DRAWN_BY_ID, arg="chart-fan-shortfall", timeout=CHART_TIMEOUT_MS)
+    problems = layout_problems(page, "/scenarios with results at 420 px")
+    assert not problems, problems
+    with page.expect_download() as got:
+        page.click("button[data-download=png][data-chart=chart-fan-shortfall]")
+    assert got.value.suggested_filename == "chart-fan-shortfall.png"
     watch.assert_clean()
 
 
@@ -249,6 +389,9 @@ def test_review_of_a_pasted_article_shows_ratings(
     page.wait_for_selector("#review-list-table", timeout=CHART_TIMEOUT_MS)
     assert "China's grip" in page.locator("#review-list-table").inner_text()
     save_screenshot(page, tmp_path, "review.png")
+    page.set_viewport_size({"width": 420, "height": 900})
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= 420, f"the review result scrolls sideways at 420 px ({scroll} px)"
     watch.assert_clean()
 
 

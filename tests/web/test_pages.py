@@ -173,12 +173,13 @@ def test_table_filters_and_paging(server_url: str) -> None:
     assert status == 400 and "unknown column" in bad
 
 
-def test_every_chart_has_a_title_units_and_sources(fetched: dict) -> None:
+def test_every_chart_has_a_title_units_sources_and_four_views(fetched: dict) -> None:
     for path in ("/", "/element/Nd", "/bloc/US"):
         body = fetched[path][2]
         blocks = re.findall(
-            r'<script type="application/json" id="(chart-[^"]+)-data">(.*?)</script>'
-            r'<figcaption class="chart-sources">(.*?)</figcaption>',
+            r'<figure class="chart-box grapher" id="(chart-[^"]+)-card".*?'
+            r'<script type="application/json" id="\1-data">(.*?)</script>.*?'
+            r'<figcaption class="chart-sources">(.*?)</figcaption></figure>',
             body,
             flags=re.S,
         )
@@ -200,6 +201,50 @@ def test_every_chart_has_a_title_units_and_sources(fetched: dict) -> None:
             notes = [a["text"] for a in layout.get("annotations", []) if "Sources:" in a["text"]]
             assert notes, f"{path} #{ident} has no source footnote in the figure"
             assert 'href="/sources/' in caption, f"{path} #{ident} caption links no source"
+            for view in ("chart", "table", "sources", "download"):
+                assert f'id="{ident}-view-{view}"' in body and f'id="{ident}-tab-{view}"' in body
+            assert f'data-download="png" data-chart="{ident}"' in body
+            assert f'data-download="svg" data-chart="{ident}"' in body
+
+
+def test_a_selector_keeps_the_other_selections_of_the_page(server_url: str) -> None:
+    _, _, body = get(server_url + "/?bloc=EU27&measure=hhi")
+    form = re.search(r'<form class="chart-controls" method="get" action="/#production">(.*?)'
+                     r"</form>", body, flags=re.S)  # fmt: skip
+    assert form, "the production chart has no selector"
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[1]))
+    assert hidden == {"bloc": "EU27", "measure": "hhi"}
+    assert "Market concentration (HHI" in body and "Chokepoints (EU27)" in body
+    status, _, bad = get(server_url + "/?measure=colour")
+    assert status == 400 and "china_share, hhi" in bad
+
+
+def test_the_data_browser_sorts_filters_facets_and_exports(server_url: str) -> None:
+    _, _, body = get(server_url + "/data/mine_production?country=chn&_sort_desc=value&size=5")
+    values = [float(v.replace(",", "")) for v in re.findall(
+        r"<tr><td>CHN</td><td>\d{4}</td><td>([\d,.]+)</td>", body)]  # fmt: skip
+    assert len(values) == 5 and values == sorted(values, reverse=True)
+    assert "page 1 of" in body and "rows</span>" in body
+    # the header that is sorted by offers the other order; the others sort ascending
+    assert 'href="/data/mine_production?country=chn&amp;_sort=value&amp;size=5"' in body
+    assert 'href="/data/mine_production?country=chn&amp;_sort=year&amp;size=5"' in body
+    facets = set(re.findall(r'<div class="facet" data-facet="([^"]+)">', body))
+    assert {"country", "year", "source_id"} <= set(facets)
+    assert re.search(r'<li class="chosen">CHN \(\d+\) <a href="/data/mine_production\?'
+                     r'_sort_desc=value&amp;size=5">remove</a>', body)  # fmt: skip
+    csv_link = unescape(re.search(r'class="export-csv" href="([^"]+)"', body)[1])
+    assert csv_link == ("/api/data/mine_production?country=chn&_sort_desc=value&limit=10000"
+                        "&_format=csv")  # fmt: skip
+    status, _, text = get(server_url + csv_link)
+    total = int(re.search(r"page 1 of \d+ · ([\d,]+) rows", body)[1].replace(",", ""))
+    assert status == 200 and len(text.strip().splitlines()) == total + 1
+
+
+def test_the_data_browser_names_the_valid_columns(server_url: str) -> None:
+    for query in ("colour=red", "_sort=colour"):
+        status, _, body = get(server_url + "/data/mine_production?" + query)
+        assert status == 400 and "colour" in body
+        assert "country, year, value" in body, "the valid columns are listed"
 
 
 def test_heavy_elements_show_heavy_figures_not_the_magnet_group(server_url: str) -> None:
@@ -269,5 +314,3 @@ def test_a_page_script_block_cannot_be_closed_by_data() -> None:
 def test_static_dir_ships_the_dashboard_assets() -> None:
     names = {p.name for p in Path(pages.STATIC_DIR).iterdir()}
     assert {"app.js", "style.css", "scenarios.js", "review.js"} <= names
-
-

@@ -19,11 +19,18 @@ from derisk.diagnose.dependency import dependency
 from derisk.diagnose.summary import stage_summary
 from derisk.report import charts
 
+#: Layout: the page is at most 1100 px wide and never wider than the window; a table wider
+#: than the page scrolls inside its own box (.table-wrap) and a long cell wraps, so the
+#: page itself never scrolls sideways (a 16-column table made the report 1,600 px wide).
 STYLE = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em}
-table{border-collapse:collapse;font-size:13px;margin:1em 0}
-td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#222;padding:0 1em;
+overflow-wrap:break-word}
+.table-wrap{overflow-x:auto;max-width:100%;margin:1em 0}
+table{border-collapse:collapse;font-size:13px}
+td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top;max-width:28em;
+overflow-wrap:anywhere}
 th{background:#f4f4f4} .note{color:#555;font-size:13px} h2{margin-top:2em}
+.plotly-graph-div,img,svg{max-width:100%}
 """
 
 
@@ -44,7 +51,10 @@ def table_html(frame: pd.DataFrame) -> str:
     for row in frame.itertuples(index=False):
         cells = "".join(f"<td>{_cell(v, c)}</td>" for v, c in zip(row, frame.columns, strict=True))
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f"<div class='table-wrap'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def figure_html(fig: go.Figure, div_id: str) -> str:

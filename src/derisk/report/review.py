@@ -112,6 +112,7 @@ line-height:1.45;color:#1b1b1b}
 h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:1.6rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 td,th{border:1px solid #ddd;padding:.3rem .5rem;vertical-align:top;text-align:left}
+td,th,small,li,a{overflow-wrap:anywhere}
 .High{color:#0a6b2d;font-weight:600}.Medium{color:#8a5a00;font-weight:600}
 .Low{color:#a4161a;font-weight:600}.verdict{font-weight:600}
 """

@@ -28,12 +28,10 @@ import tempfile
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import ValidationError
@@ -45,6 +43,18 @@ from derisk.data.schema import GROUPS, PROJECTION_MAX_YEAR
 from derisk.errors import InputError, StoreError
 from derisk.vocabulary import BLOC_CODES, STAGES, VERDICTS, StageName, listing
 from derisk.web import models as m
+from derisk.web.apiutil import (
+    API_RESPONSES,
+    ERROR_BODY,
+    NOT_FOUND,
+    ApiError,
+    ExcludeUser,
+    cached,
+    exact,
+    json_error,
+    memo,
+    not_found,
+)
 from derisk.web.jobs import JobLimitError
 
 #: Largest article upload (or JSON text) a review accepts.
@@ -58,66 +68,21 @@ MAX_REVIEWS = 100
 #: Finished forecasts whose full Dataset (every draw) is kept for the .nc/.csv download;
 #: older jobs keep only their JSON result. A 10,000-draw Dataset is about 1 GB.
 KEEP_DATASETS = 3
-#: Query parameters of GET /api/data/{table} that are not column filters.
-_PAGING = ("limit", "offset", "exclude_user")
 #: Help texts for query parameters, from the vocabulary so they list what is accepted.
 _STAGES_HELP = listing(STAGES)
 _GROUPS_HELP = listing(GROUPS, "a symbol")
 _BLOCS_HELP = listing(BLOC_CODES)
 
-_ERROR_BODY = {"model": m.ErrorResponse}
-router = APIRouter(
-    prefix="/api",
-    responses={
-        422: {**_ERROR_BODY, "description": "Bad input: {error, field, expected, found}"},
-        503: {
-            **_ERROR_BODY,
-            "description": "The request took longer than the time limit, or the store "
-            "cannot be opened",
-        },
-    },
-)
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {**_ERROR_BODY, "description": "Unknown resource"}
-}
+router = APIRouter(prefix="/api", responses=API_RESPONSES)
 _NO_DATA: dict[int | str, dict[str, Any]] = {
-    404: {**_ERROR_BODY, "description": "No data for that selection"}
+    404: {**ERROR_BODY, "description": "No data for that selection"}
 }
 _POST_GUARDS: dict[int | str, dict[str, Any]] = {
-    403: {**_ERROR_BODY, "description": "Cross-site request refused (Origin/Referer)"},
+    403: {**ERROR_BODY, "description": "Cross-site request refused (Origin/Referer)"},
 }
-
-
-class ApiError(Exception):
-    """An error the API answers with its own status and the JSON error object."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        field: str | None = None,
-        expected: str | None = None,
-        found: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = m.ErrorResponse(error=message, field=field, expected=expected, found=found)
-        self.headers = headers
-
-
-def _not_found(what: str, found: str, expected: str | None = None, field: str = "id") -> ApiError:
-    return ApiError(404, f"unknown {what}", field=field, expected=expected, found=found)
 
 
 # -- error handlers -----------------------------------------------------------------------
-def _json_error(
-    status: int, body: m.ErrorResponse, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
-
-
 def _field(column: str | None) -> str | None:
     """The CLI names options (`--bloc`); the API names parameters (`bloc`)."""
     return None if column is None else column.replace("--", "")
@@ -125,7 +90,7 @@ def _field(column: str | None) -> str | None:
 
 async def _api_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, ApiError)
-    return _json_error(err.status, err.body, err.headers)
+    return json_error(err.status, err.body, err.headers)
 
 
 async def _input_error(request: Request, err: Exception) -> JSONResponse:
@@ -133,15 +98,15 @@ async def _input_error(request: Request, err: Exception) -> JSONResponse:
     body = m.ErrorResponse(
         error=err.message, field=_field(err.column), expected=err.expected, found=err.found
     )
-    return _json_error(422, body)
+    return json_error(422, body)
 
 
 async def _store_error(request: Request, err: Exception) -> JSONResponse:
     """503: the store cannot be opened; 403: a write reached a read-only store."""
     store = getattr(request.app.state, "store", None)
     if getattr(store, "read_only", False) and "read-only" in str(err):
-        return _json_error(403, m.ErrorResponse(error=str(err), field=None, expected="GET"))
-    return _json_error(503, m.ErrorResponse(error=str(err)))
+        return json_error(403, m.ErrorResponse(error=str(err), field=None, expected="GET"))
+    return json_error(503, m.ErrorResponse(error=str(err)))
 
 
 def _is_api(request: Request) -> bool:
@@ -195,7 +160,7 @@ async def _validation_error(request: Request, err: Exception) -> Response:
         expected=_expected(first),
         found=None if found is None else repr(found)[:80],
     )
-    return _json_error(422, body)
+    return json_error(422, body)
 
 
 def _html_error(
@@ -239,18 +204,18 @@ async def _http_error(request: Request, err: Exception) -> Response:
     if err.status_code == 400 and err.detail == "There was an error parsing the body":
         body = m.ErrorResponse(error="the body is not valid JSON", field="body",
                                expected="a UTF-8 JSON document")  # fmt: skip
-        return _json_error(422, body)
+        return json_error(422, body)
     message = err.detail if isinstance(err.detail, str) else json.dumps(err.detail)
     if err.status_code == 404 and message == "Not Found":
         body = m.ErrorResponse(error="no such endpoint", field="path",
                                expected="a path listed in /openapi.json",
                                found=request.url.path[:80])  # fmt: skip
-        return _json_error(404, body, headers or None)
+        return json_error(404, body, headers or None)
     if err.status_code == 405:
         body = m.ErrorResponse(error="method not allowed", field="method",
                                expected=headers.get("Allow") or None,
                                found=request.method)  # fmt: skip
-        return _json_error(405, body, headers)
+        return json_error(405, body, headers)
     return JSONResponse(
         m.ErrorResponse(error=message).model_dump(),
         status_code=err.status_code,
@@ -259,13 +224,17 @@ async def _http_error(request: Request, err: Exception) -> Response:
 
 
 def register(app: FastAPI) -> None:
-    """Add the /api routes, the JSON error handlers and the offline /docs page."""
+    """Add the /api routes (this module's, the data routes and the charts' numbers), the
+    JSON error handlers and the offline /docs page."""
+    from derisk.web import chart_api, data_api
     from derisk.web.docs import install_docs
 
     app.state.review_results = OrderedDict()  # review id -> full critique (to_dict)
     app.state.reviewer = None  # built on the first review, then reused
     app.state.reviewer_lock = threading.Lock()
     app.include_router(router)
+    app.include_router(data_api.router)
+    app.include_router(chart_api.router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(StoreError, _store_error)
@@ -304,6 +273,7 @@ def _document_choices(schema: dict[str, Any], store: Any, max_draws: int) -> Non
     from derisk.data.schema import TABLES
     from derisk.diagnose.dependency import dependency_blocs
     from derisk.forecast.scenario import presets
+    from derisk.web.chartbook import SPECS
 
     bloc_codes = blocs(store)
     groups = _groups(store)
@@ -320,10 +290,12 @@ def _document_choices(schema: dict[str, Any], store: Any, max_draws: int) -> Non
                 target["enum"] = groups
             elif param["name"] == "year" and first is not None:
                 target["minimum"] = first
-    rows = schema.get("paths", {}).get("/api/data/{table}", {}).get("get", {})
-    for param in rows.get("parameters", []):
-        if param["name"] == "table":
-            param["schema"]["enum"] = [t.name for t in TABLES]
+    named = {("/api/data/{table}", "table"): [t.name for t in TABLES],
+             ("/api/charts/{chart_id}", "chart_id"): list(SPECS)}  # fmt: skip
+    for (path, name), values in named.items():
+        for param in schema.get("paths", {}).get(path, {}).get("get", {}).get("parameters", []):
+            if param["name"] == name:
+                param["schema"]["enum"] = values
     body = schema.get("components", {}).get("schemas", {}).get("ForecastRequest", {})
     props = body.get("properties", {})
     if "bloc" in props:
@@ -333,36 +305,6 @@ def _document_choices(schema: dict[str, Any], store: Any, max_draws: int) -> Non
     if "draws" in props:
         props["draws"]["maximum"] = max_draws
         props["draws"]["default"] = min(props["draws"].get("default", max_draws), max_draws)
-
-
-# -- cached answers -----------------------------------------------------------------------
-def _render(payload: Any) -> bytes:
-    """The bytes JSONResponse would send for ``payload``."""
-    return JSONResponse(payload).body
-
-
-async def _cached(request: Request, key: tuple, compute: Callable[[], Any]) -> Response:
-    """The JSON answer for ``key`` at the store's current version, computed on a miss.
-
-    A miss runs ``compute`` in the thread pool (it is blocking pandas/DuckDB work); an
-    error it raises is not kept.
-    """
-    cache = request.app.state.cache
-    version = cache.version()
-    body = cache.get(version, key)
-    if body is None:
-        body = await run_in_threadpool(cache.fill, version, key, lambda: _render(compute()))
-    return Response(body, media_type="application/json")
-
-
-def _memo(request: Request, key: tuple, compute: Callable[[], Any]) -> Any:
-    """A small JSON-able value kept like an answer (for use inside a compute function)."""
-    cache = request.app.state.cache
-    version = cache.version()
-    body = cache.get(version, key)
-    if body is None:
-        body = cache.fill(version, key, lambda: json.dumps(compute()).encode())
-    return json.loads(body)
 
 
 # -- index --------------------------------------------------------------------------------
@@ -377,16 +319,7 @@ async def api_info(request: Request) -> Response:
             read_only=bool(request.app.state.read_only),
         ).model_dump()
 
-    return await _cached(request, ("api",), compute)
-
-
-def _exact(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """Send records as the domain made them: the same keys, in the same order, as the CLI.
-
-    The route's response_model documents the shape in /openapi.json; validating through
-    it would reorder columns, so records bypass it.
-    """
-    return JSONResponse(payload, status_code=status, headers=headers)
+    return await cached(request, ("api",), compute)
 
 
 # -- diagnose -----------------------------------------------------------------------------
@@ -418,7 +351,7 @@ def _first_year(store: Any, include_user: bool) -> int | None:
 def _check_group(request: Request, group: str | None) -> None:
     if group is None:
         return
-    known = _memo(request, ("groups",), lambda: _groups(request.app.state.store))
+    known = memo(request, ("groups",), lambda: _groups(request.app.state.store))
     if group not in known:
         raise InputError(
             "unknown group",
@@ -433,7 +366,7 @@ def _check_year(request: Request, year: int | None, include_user: bool) -> None:
     if year is None:
         return
     store = request.app.state.store
-    first = _memo(request, ("first_year", include_user), lambda: _first_year(store, include_user))
+    first = memo(request, ("first_year", include_user), lambda: _first_year(store, include_user))
     if first is not None and year < first:
         raise InputError(
             "no data before the dataset's first year",
@@ -443,7 +376,6 @@ def _check_year(request: Request, year: int | None, include_user: bool) -> None:
         )
 
 
-ExcludeUser = Query(False, description="Use curated rows only (the CLI's --exclude-user).")
 Year = Query(
     None,
     ge=1900,
@@ -497,7 +429,7 @@ async def diagnose_concentration(
         return _diagnosis("concentration", params, frame)
 
     key = ("concentration", stage, group, year, residual, exclude_user)
-    return await _cached(request, key, compute)
+    return await cached(request, key, compute)
 
 
 @router.get(
@@ -524,7 +456,7 @@ async def diagnose_dependency(
         params = {"bloc": bloc, "group": group, "year": year, "exclude_user": exclude_user}
         return _diagnosis("dependency", params, frame)
 
-    return await _cached(request, ("dependency", bloc, group, year, exclude_user), compute)
+    return await cached(request, ("dependency", bloc, group, year, exclude_user), compute)
 
 
 @router.get(
@@ -550,7 +482,7 @@ async def diagnose_chokepoints(
         params = {"bloc": bloc, "year": year, "top": top, "exclude_user": exclude_user}
         return _diagnosis("chokepoints", params, frame)
 
-    return await _cached(request, ("chokepoints", bloc, year, top, exclude_user), compute)
+    return await cached(request, ("chokepoints", bloc, year, top, exclude_user), compute)
 
 
 @router.get(
@@ -572,7 +504,7 @@ async def diagnose_criticality(
         frame = criticality(request.app.state.store, method=method, include_user=not exclude_user)
         return _diagnosis("criticality", {"method": method, "exclude_user": exclude_user}, frame)
 
-    return await _cached(request, ("criticality", method, exclude_user), compute)
+    return await cached(request, ("criticality", method, exclude_user), compute)
 
 
 # -- scenarios and forecasts --------------------------------------------------------------
@@ -614,7 +546,7 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 @router.get("/scenarios", response_model=m.ScenarioList, summary="The forecast presets")
 async def list_scenarios(request: Request) -> Response:
-    return await _cached(request, ("scenarios",), _scenarios)
+    return await cached(request, ("scenarios",), _scenarios)
 
 
 def _scenarios() -> dict:
@@ -662,7 +594,7 @@ def _job_url(job_id: str) -> str:
 def _forecast_job(request: Request, job_id: str):  # noqa: ANN202 - a derisk.web.jobs.Job
     job = request.app.state.jobs.get(job_id)
     if job is None or job.kind != "forecast":
-        raise _not_found("forecast", job_id, "an id from POST /api/forecast")
+        raise not_found("forecast", job_id, "an id from POST /api/forecast")
     return job
 
 
@@ -704,7 +636,7 @@ async def _job_limit_error(request: Request, err: Exception) -> JSONResponse:
         expected=f"at most {err.limit} at once",
         found=str(err.active),
     )
-    return _json_error(429, body, {"Retry-After": "10"})
+    return json_error(429, body, {"Retry-After": "10"})
 
 
 @router.post(
@@ -713,9 +645,9 @@ async def _job_limit_error(request: Request, err: Exception) -> JSONResponse:
     response_model=m.ForecastAccepted,
     responses={
         **_POST_GUARDS,
-        413: {**_ERROR_BODY, "description": "Body over 1 MB"},
-        415: {**_ERROR_BODY, "description": "Not a JSON body"},
-        429: {**_ERROR_BODY, "description": "Too many forecasts queued or running"},
+        413: {**ERROR_BODY, "description": "Body over 1 MB"},
+        415: {**ERROR_BODY, "description": "Not a JSON body"},
+        429: {**ERROR_BODY, "description": "Too many forecasts queued or running"},
     },
     dependencies=[Depends(_require_json)],
     summary="Start a Monte Carlo forecast; poll the returned url",
@@ -789,7 +721,7 @@ def list_forecasts(request: Request) -> dict:
 @router.get(
     "/forecast/{job_id}",
     response_model=m.ForecastStatus,
-    responses=_NOT_FOUND,
+    responses=NOT_FOUND,
     summary="A forecast's status, progress and (once done) result",
 )
 def get_forecast(job_id: str, request: Request) -> Response:
@@ -799,7 +731,7 @@ def get_forecast(job_id: str, request: Request) -> Response:
     downloads = {}
     if done and job.result.get("dataset") is not None:
         downloads = {f: f"{_job_url(job.id)}/download?format={f}" for f in ("csv", "nc")}
-    return _exact(
+    return exact(
         {
             **_job_summary(job),
             "result": job.result["json"] if done else None,
@@ -816,7 +748,7 @@ _MEDIA = {"csv": "text/csv", "nc": "application/x-netcdf"}
     response_class=FileResponse,
     responses={
         200: {"content": {t: {} for t in _MEDIA.values()}, "description": "The file"},
-        **_NOT_FOUND,
+        **NOT_FOUND,
         409: {"model": m.ErrorResponse, "description": "Not finished"},
         410: {"model": m.ErrorResponse, "description": "Dataset no longer kept"},
     },
@@ -981,8 +913,8 @@ def _reviewer(app: FastAPI):  # noqa: ANN202 - a derisk.review.writing.critique.
 
 
 def _review(app: FastAPI, data: bytes, name: str, title: str | None, date: str | None) -> dict:
-    from derisk.review.writing.batch import BatchItem, summary_row
     from derisk.review.reading.text import read_article_bytes
+    from derisk.review.writing.batch import BatchItem, summary_row
 
     article = read_article_bytes(data, name=name, title=title, date=_date(date))
     critique = _reviewer(app).review(article)
@@ -1039,7 +971,7 @@ async def post_review(request: Request) -> Response:
             raise _too_large(len(data))
     out = await run_in_threadpool(_review, request.app, data, name, title, date)
     headers = {"Location": f"/api/review/{out['id']}", "X-Review-Id": out["id"]}
-    return _exact(out["critique"], status=201, headers=headers)
+    return exact(out["critique"], status=201, headers=headers)
 
 
 @router.get("/review", response_model=m.ReviewList, summary="Earlier reviews, newest first")
@@ -1048,129 +980,10 @@ def list_reviews(request: Request) -> dict:
 
 
 @router.get(
-    "/review/{review_id}", response_model=m.Critique, responses=_NOT_FOUND, summary="One review"
+    "/review/{review_id}", response_model=m.Critique, responses=NOT_FOUND, summary="One review"
 )
 def get_review(review_id: str, request: Request) -> Response:
     found = request.app.state.review_results.get(review_id)
     if found is None:
-        raise _not_found("review", review_id, "an id from GET /api/review")
-    return _exact(found)
-
-
-# -- data ---------------------------------------------------------------------------------
-@router.get("/data", response_model=m.TableList, summary="Tables, row counts and coverage")
-async def list_tables(request: Request) -> Response:
-    def compute() -> dict:
-        from derisk.data.schema import TABLES_BY_NAME
-        from derisk.report.records import records
-
-        rows = records(request.app.state.store.info())
-        for row in rows:
-            row["columns"] = TABLES_BY_NAME[row["table"]].column_names
-            row["url"] = f"/api/data/{row['table']}"
-        return m.TableList(tables=rows).model_dump()
-
-    return await _cached(request, ("tables",), compute)
-
-
-def _filters(request: Request, table: str) -> dict[str, str]:
-    """column=value filters from the query, each column checked against the table's schema."""
-    from derisk.data.schema import TABLES_BY_NAME
-
-    columns = [*TABLES_BY_NAME[table].column_names, "origin"]
-    filters: dict[str, str] = {}
-    for key, value in request.query_params.multi_items():
-        if key in _PAGING:
-            continue
-        if key not in columns:
-            raise InputError(
-                f"unknown column for table {table}",
-                column=key[:80],
-                expected=", ".join(columns),
-                found=key[:80],
-            )
-        if key in filters:
-            raise InputError("filter given twice", column=key, expected="one value", found=value)
-        filters[key] = value
-    return filters
-
-
-@router.get(
-    "/data/{table}",
-    response_model=m.DataPage,
-    responses=_NOT_FOUND,
-    summary="Rows of a table, filtered by column=value, a page at a time",
-)
-async def table_rows(
-    table: str = Path_(description="A table name (GET /api/data lists them)."),
-    *,
-    request: Request,
-    limit: int = Query(1000, ge=1, le=10_000),
-    offset: int = Query(0, ge=0, le=10**9),
-    exclude_user: bool = ExcludeUser,
-) -> Response:
-    """`derisk data show TABLE --where column=value --format json`, paged.
-
-    Any other query parameter is a filter column=value (the CLI's --where), e.g.
-    `?country=CHN&year=2024`: the column must be one of the table's columns (GET /api/data
-    lists them) or `origin`, else 422. Values compare as text; SQL never sees them as SQL.
-    """
-    from derisk.data.schema import TABLES_BY_NAME
-    from derisk.report.records import records
-
-    if table not in TABLES_BY_NAME:
-        raise _not_found("table", table[:80], ", ".join(TABLES_BY_NAME), field="table")
-    filters = _filters(request, table)
-
-    def compute() -> dict:
-        store = request.app.state.store
-        frame = store.table(table, include_user=not exclude_user, filters=filters)
-        return {
-            "table": table,
-            "total": len(frame),
-            "limit": limit,
-            "offset": offset,
-            "filters": filters,
-            "rows": records(frame.iloc[offset : offset + limit]),
-        }
-
-    key = ("data", table, tuple(sorted(filters.items())), exclude_user, limit, offset)
-    return await _cached(request, key, compute)
-
-
-@router.get(
-    "/sources",
-    response_model=m.SourceList,
-    summary="Every source a figure can cite",
-)
-async def list_sources(request: Request) -> Response:
-    def compute() -> dict:
-        from derisk.report.records import records
-
-        rows = records(request.app.state.store.sources())
-        return {"total": len(rows), "sources": rows}
-
-    return await _cached(request, ("sources",), compute)
-
-
-@router.get(
-    "/sources/{source_id}",
-    response_model=m.Source,
-    responses=_NOT_FOUND,
-    summary="One source: title, publisher, date, URL",
-)
-async def get_source(source_id: str, request: Request) -> Response:
-    """`derisk data sources ID --format json` (one record)."""
-
-    def compute() -> dict:
-        from derisk.report.records import records
-
-        frame = request.app.state.store.sources()
-        rows = records(frame[frame["source_id"] == source_id])
-        if not rows:
-            raise _not_found(
-                "source id", source_id[:80], "an id from GET /api/sources", "source_id"
-            )
-        return rows[0]
-
-    return await _cached(request, ("source", source_id), compute)
+        raise not_found("review", review_id, "an id from GET /api/review")
+    return exact(found)

@@ -12,7 +12,8 @@ Limits and guards (see guard.py and docs in api.py):
 - ``max_active_forecasts``: forecast jobs queued or running at once; one more is 429;
 - ``max_draws``: draws one forecast may ask for (at most 100,000; more is 422);
 - ``allowed_hosts``: Host header values the server answers to (None: any).
-Cross-site state-changing requests are always refused (403).
+Cross-site state-changing requests are always refused (403). Any GET /api answer is
+also CSV with ``?_format=csv`` (formats.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ def create_app(
 ) -> FastAPI:
     from derisk.data.store import Store
     from derisk.web.cache import ResponseCache, cached_store
+    from derisk.web.formats import ListFormats
     from derisk.web.guard import RequestGuard, TimeLimit
 
     store = Store.open(db, read_only=read_only)
@@ -69,6 +71,7 @@ def create_app(
     app.state.cache = ResponseCache(store.path)
     app.state.reviews = []  # earlier reviews, newest last (bounded in the review routes)
     _include_routers(app)
+    app.add_middleware(ListFormats)  # innermost: ?_format=csv sees the route's own JSON
     # added last = outermost: the guard answers before the time limit starts counting
     app.add_middleware(TimeLimit, seconds=request_timeout)
     app.add_middleware(

@@ -159,4 +159,39 @@ def cached_store(store: Any) -> Any:
     cached._query_lock = threading.Lock()
     cached._queries = OrderedDict()
     cached._query_version = None
+    cached._derived = OrderedDict()
+    cached._derived_version = None
     return cached
+
+
+#: Domain results kept per store version by :func:`derived`.
+MAX_DERIVED = 64
+
+
+def derived(store: Any, fn: Callable[..., pd.DataFrame], *args: Hashable,
+            **kwargs: Hashable) -> pd.DataFrame:  # fmt: skip
+    """``fn(store, *args, **kwargs)``, computed once per store version on a cached store.
+
+    A dashboard page and its charts ask for the same diagnosis several times (the
+    element page reads the concentration table five times); its SQL is cached, the
+    pandas work on it was not. The frame is handed out as a copy (attrs included), as
+    :class:`CachedStore` hands out query results. Any other store computes every time.
+    """
+    memo = getattr(store, "_derived", None)
+    if memo is None:
+        return fn(store, *args, **kwargs)
+    key = (fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+    version = store_version(store.path)
+    with store._query_lock:
+        if version != store._derived_version:
+            memo.clear()
+            store._derived_version = version
+        frame = memo.get(key)
+    if frame is None:
+        frame = fn(store, *args, **kwargs)
+        with store._query_lock:
+            if version == store._derived_version:
+                memo[key] = frame
+                while len(memo) > MAX_DERIVED:
+                    memo.popitem(last=False)
+    return frame.copy()

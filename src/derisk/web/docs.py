@@ -24,6 +24,8 @@ code,.path{font-family:ui-monospace,monospace}.path{font-weight:600}
 table{border-collapse:collapse;margin:.4rem 0;width:100%}
 th,td{border-bottom:1px solid #eef;padding:.2rem .5rem;text-align:left;vertical-align:top}
 th{font-weight:600;background:#f6f7fb}.muted{color:#667}
+table{display:block;overflow-x:auto}.op,p,li{overflow-wrap:anywhere}
+@media (max-width:640px){body{margin:1rem auto;padding:0 .6rem}}
 """
 _METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -179,6 +181,8 @@ def render_docs(spec: dict[str, Any]) -> str:
     )
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width, initial-scale=1'>"
+        "<link rel=icon href='/static/favicon.svg' type='image/svg+xml'>"
         f"<title>{escape(info.get('title', 'API'))} API</title><style>{_CSS}</style></head><body>"
         f"<h1>{escape(info.get('title', 'API'))} REST API "
         f"<span class=muted>{escape(str(info.get('version', '')))}</span></h1>"
@@ -186,6 +190,10 @@ def render_docs(spec: dict[str, Any]) -> str:
         "<p>Machine-readable: <a href='/openapi.json'>/openapi.json</a> (OpenAPI "
         f"{escape(str(spec.get('openapi', '')))}). Errors are JSON "
         "<code>{error, field, expected, found}</code>.</p>"
+        "<p>Every GET answer is also CSV: add <code>_format=csv</code> (the list it holds, "
+        "one row per record; a JSON answer names its CSV in a <code>Link</code> header). "
+        "Table rows take <code>column=value</code> filters (any case), "
+        "<code>_sort=column</code> and <code>_sort_desc=column</code>.</p>"
         f"<h2>Endpoints</h2><ul>{index}</ul>{''.join(ops)}"
         f"<h2>Schemas</h2>{schemas}</body></html>"
     )

@@ -397,13 +397,23 @@ class TableList(BaseModel):
     tables: list[TableInfo]
 
 
+class FacetCount(BaseModel):
+    value: str
+    count: int = Field(description="Matching rows with this value (or citing this source).")
+
+
 class DataPage(BaseModel):
     table: str
     total: int = Field(description="Rows matching the filters.")
     limit: int
     offset: int
     filters: dict[str, str]
+    sort: str | None = Field(None, description="The column the rows are sorted by.")
+    descending: bool = False
     rows: list[dict[str, Any]]
+    facets: dict[str, list[FacetCount]] = Field(
+        default_factory=dict, description="Counts per country, year and source id."
+    )
 
 
 class Source(Open):
@@ -423,3 +433,30 @@ class Source(Open):
 class SourceList(BaseModel):
     total: int
     sources: list[Source]
+
+
+class ChartParam(BaseModel):
+    name: str = Field(description="The query parameter.")
+    label: str
+
+
+class ChartInfo(BaseModel):
+    id: str
+    question: str = Field(description="The one question the chart answers.")
+    context: list[str] = Field(description="The page parameter it needs (symbol, bloc).")
+    params: list[ChartParam] = Field(description="Its selectors.")
+    url: str
+
+
+class ChartList(BaseModel):
+    charts: list[ChartInfo]
+
+
+class ChartData(BaseModel):
+    chart: str
+    title: str
+    question: str
+    params: dict[str, str] = Field(description="The context and selections drawn.")
+    sources: list[str]
+    columns: list[str] = Field(description="series, x, y (and value, low, high).")
+    rows: list[dict[str, Any]] = Field(description="One row per plotted point.")

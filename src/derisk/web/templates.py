@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pandas as pd
-import plotly.graph_objects as go
 
 #: Nothing leaves the machine: scripts, styles, fetches and images come from this server.
 #: Plotly sets inline styles on its SVG, hence 'unsafe-inline' for styles only.
@@ -25,6 +24,13 @@ CSP = (
     "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+#: Headers every dashboard page is sent with.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 NAV = (
     ("/", "Overview"),
@@ -78,26 +84,14 @@ def source_links(value: object) -> str:
     return "; ".join(f'<a class="src" href="{esc(source_url(s))}">{esc(s)}</a>' for s in ids)
 
 
-def fmt(value: object, column: str = "") -> str:
-    """A cell as text: integers without decimals, floats with sense, NaN as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer() and ("year" in column or abs(value) >= 1000 or column == "rank"):
-            return f"{value:,.0f}" if "year" not in column else f"{value:.0f}"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:,.2f}".rstrip("0").rstrip(".") if value != 0 else "0"
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value)
+def fmt(value: object, column: str = "", unit: str | None = None) -> str:
+    """A cell as text, by the rules every interface shares (derisk.report.numbers).
+
+    Pass the row's ``unit`` so an amount of money reads ``EUR 110 million``.
+    """
+    from derisk.report.numbers import format_number
+
+    return format_number(value, column, unit)
 
 
 SOURCE_COLUMNS = ("source_id", "sources")
@@ -111,13 +105,19 @@ def table(
     table_id: str | None = None,
     empty: str = NO_DATA,
     caption: str | None = None,
+    headings: dict[str, str] | None = None,
 ) -> str:
-    """An HTML table; source-id columns link to /sources/ID, ``links`` adds other links."""
+    """An HTML table; source-id columns link to /sources/ID, ``links`` adds other links.
+
+    ``headings`` replaces a column's header text with HTML (already escaped): the data
+    browser's sort links.
+    """
     cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
     if frame.empty:
         return f'<p class="no-data">{esc(empty)}</p>'
     links = links or {}
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in cols)
+    headings = headings or {}
+    head = "".join(f'<th scope="col">{headings.get(c, esc(c))}</th>' for c in cols)
     body = []
     for record in frame[cols].to_dict("records"):
         cells = []
@@ -140,32 +140,9 @@ def table(
     )
 
 
-def _json_for_script(payload: str) -> str:
+def json_for_script(payload: str) -> str:
     """JSON safe inside <script>: '<', '>' and '&' only occur in strings, so escape them."""
     return payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def figure(
-    fig: go.Figure, div_id: str, cited: Iterable[str] | None = None, height: int | None = None
-) -> str:
-    """A chart container, its figure JSON and a footnote linking the source ids.
-
-    The ids are the chart's own (``layout.meta.sources``, set by derisk.report.charts),
-    else ``cited``: the footnote names the rows behind the chart, not the whole page.
-    """
-    if height:
-        fig.update_layout(height=height)
-    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
-    values = meta.get("sources") if meta.get("sources") is not None else (cited or ())
-    ids = sorted({i for value in values for i in split_ids(value)})
-    payload = _json_for_script(fig.to_json())
-    note = f"Sources: {source_links(';'.join(ids))}" if ids else "Sources: none cited"
-    return (
-        f'<figure class="chart-box"><div class="chart" id="{esc(div_id)}" '
-        f'data-figure="{esc(div_id)}-data"></div>'
-        f'<script type="application/json" id="{esc(div_id)}-data">{payload}</script>'
-        f'<figcaption class="chart-sources">{note}</figcaption></figure>'
-    )
 
 
 def rows_table(frame: pd.DataFrame, columns: Sequence[str] | None = None, *, open_below: int = 12,
@@ -184,13 +161,18 @@ def json_block(block_id: str, payload: object) -> str:
     """Data for a page script, as a non-executed JSON block."""
     return (
         f'<script type="application/json" id="{esc(block_id)}">'
-        f"{_json_for_script(json.dumps(payload, default=str))}</script>"
+        f"{json_for_script(json.dumps(payload, default=str))}</script>"
     )
 
 
 def no_data(what: str = "") -> str:
     text = f"{what}: {NO_DATA}" if what else NO_DATA
     return f'<p class="no-data">{esc(text)}</p>'
+
+
+def note(text: str) -> str:
+    """A muted paragraph of plain text (escaped here)."""
+    return f'<p class="note">{esc(text)}</p>'
 
 
 def notes(items: Iterable[str]) -> str:
@@ -218,6 +200,8 @@ def page(
     if charts:
         js.append('<script defer src="/static/plotly.min.js"></script>')
     js.append('<script defer src="/static/app.js"></script>')
+    if charts:
+        js.append('<script defer src="/static/grapher.js"></script>')
     js.extend(f'<script defer src="/static/{esc(s)}"></script>' for s in scripts)
     sub = f'<p class="subtitle">{esc(subtitle)}</p>' if subtitle else ""
     return (
