@@ -22,21 +22,6 @@ if TYPE_CHECKING:  # `derisk --help` does not pay for xarray
     import xarray as xr
 
 
-def _years(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        start, end = (int(p) for p in text.split(":"))
-    except ValueError:
-        raise InputError(
-            "years must look like START:END",
-            column="--years",
-            expected="e.g. 2025:2050",
-            found=text,
-        ) from None
-    return start, end
-
-
 def _check_years(spec: object, span: tuple[int, int] | None) -> None:
     """--years obeys the scenario's own rule for start_year and end_year."""
     from pydantic import ValidationError
@@ -141,7 +126,9 @@ def forecast_cmd(
     if out is not None:
         check_output_path(out)
     keep = _keep_draws(keep_draws, out, draws)
-    span = _years(years)
+    from derisk.forecast.run import year_span
+
+    span = year_span(years, "--years")
     spec = load_scenario(scenario, set_)
     _check_years(spec, span)
     store = _store(db)

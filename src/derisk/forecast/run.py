@@ -241,3 +241,20 @@ def forecast(
     ds.attrs["summary"] = summarise(ds, scenario.derisk_threshold)
     ds.attrs["skipped_facilities"] = inputs.skipped
     return ds
+
+
+def year_span(text: str | None, column: str = "years") -> tuple[int, int] | None:
+    """A run's years from "START:END" (the CLI's --years and the API's "years"), or None.
+
+    One parser for both interfaces, so the same text is accepted or refused the same way."""
+    from derisk.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        start, end = (int(p) for p in text.split(":"))
+    except ValueError:
+        raise InputError(
+            "years must look like START:END", column=column, expected="e.g. 2025:2050", found=text
+        ) from None
+    return start, end

@@ -575,18 +575,6 @@ def _scenarios() -> dict:
     return {"scenarios": out}
 
 
-def _years(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        start, end = (int(p) for p in text.split(":"))
-    except ValueError:
-        raise InputError(
-            "years must look like START:END", column="years", expected="e.g. 2025:2050", found=text
-        ) from None
-    return start, end
-
-
 def _job_url(job_id: str) -> str:
     return f"/api/forecast/{job_id}"
 
@@ -676,7 +664,9 @@ def start_forecast(body: m.ForecastRequest, request: Request, response: Response
             found=str(body.draws),
         )
     spec = _preset(body.scenario, body.set)
-    years = _years(body.years)
+    from derisk.forecast.run import year_span
+
+    years = year_span(body.years)
     if years is not None:  # the scenario's own check of the range, before the run
         try:
             _preset(body.scenario, [*body.set, f"start_year={years[0]}", f"end_year={years[1]}"])
