@@ -107,14 +107,15 @@ def load_schema(url: str) -> Any:
 def forecast_makes_sense(body: Any) -> bool:
     """True when the overrides and years pass the checks the server runs before a job."""
     from derisk.errors import InputError
-    from derisk.web.api import _preset, _years
+    from derisk.forecast.run import year_span
+    from derisk.web.api import _preset
 
     if not isinstance(body, dict):
         return True
     try:
         sets = list(body.get("set") or [])
         _preset(body.get("scenario", "baseline"), sets)
-        years = _years(body.get("years"))
+        years = year_span(body.get("years"))
         if years is not None:
             _preset(body.get("scenario", "baseline"),
                     [*sets, f"start_year={years[0]}", f"end_year={years[1]}"])  # fmt: skip
